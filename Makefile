@@ -1,0 +1,16 @@
+.PHONY: run test lint format bench
+
+run:  ## start the gateway on 127.0.0.1:$(PORT) (default 8000)
+	bash scripts/run.sh
+
+test:  ## the whole test suite against real PostgreSQL and Redis
+	bash scripts/test.sh
+
+lint:
+	bash scripts/venv.sh requirements-dev.txt
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format:
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .

@@ -1,0 +1,1 @@
+"""LLM Gateway: the Django project package."""

@@ -1,0 +1,69 @@
+"""Request id, per-request log context and the one access-log line per request."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.http import HttpRequest, HttpResponse
+
+from llmgateway.request_context import accept_or_generate_request_id, bind_request, current_user_id
+
+access_log = logging.getLogger("llmgateway.access")
+
+
+class RequestContextMiddleware:
+    """Outermost middleware: binds the request id, stamps X-Request-ID, logs the request.
+
+    Works in both sync and async stacks so the async chat views never pay a thread hop here.
+    """
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest):
+        if iscoroutinefunction(self):
+            return self.__acall__(request)
+        started = self._begin(request)
+        response = self.get_response(request)
+        return self._finish(request, response, started)
+
+    async def __acall__(self, request: HttpRequest):
+        started = self._begin(request)
+        response = await self.get_response(request)
+        return self._finish(request, response, started)
+
+    @staticmethod
+    def _begin(request: HttpRequest) -> float:
+        request_id = accept_or_generate_request_id(request.headers.get("X-Request-ID"))
+        request.request_id = request_id
+        bind_request(request_id)
+        return time.perf_counter()
+
+    @staticmethod
+    def _finish(request: HttpRequest, response: HttpResponse, started: float) -> HttpResponse:
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        response["X-Request-ID"] = request.request_id
+        request.duration_ms = duration_ms
+        access_log.info(
+            "%s %s %s %dms",
+            request.method,
+            request.path,
+            response.status_code,
+            round(duration_ms),
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": duration_ms,
+                "user_id": current_user_id(),
+                "cached": getattr(request, "cached", None),
+            },
+        )
+        return response

@@ -1,0 +1,26 @@
+import pytest
+
+
+@pytest.mark.django_db
+def test_it_reports_degraded_when_ollama_is_down(api_client):
+    response = api_client.get("/health")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body == {
+        "status": "degraded",
+        "checks": {"database": "ok", "redis": "ok", "ollama": "down"},
+    }
+    assert response["X-Request-ID"]
+
+
+@pytest.mark.django_db
+def test_it_answers_unknown_paths_with_the_error_envelope(api_client):
+    response = api_client.get("/nope", HTTP_X_REQUEST_ID="abc-123")
+
+    assert response.status_code == 404
+    assert response.json() == {
+        "error": {"code": "not_found", "message": "Not found.", "details": None},
+        "request_id": "abc-123",
+    }
+    assert response["X-Request-ID"] == "abc-123"

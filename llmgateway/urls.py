@@ -1,0 +1,23 @@
+"""URL map: each app owns its routes; docs and health live here."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from llmgateway.health import HealthView
+
+handler400 = "llmgateway.errors.handler400"
+handler403 = "llmgateway.errors.handler403"
+handler404 = "llmgateway.errors.handler404"
+handler500 = "llmgateway.errors.handler500"
+
+urlpatterns = [
+    path("health", HealthView.as_view(), name="health"),
+    path("openapi.json", SpectacularAPIView.as_view(), name="openapi-schema"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="swagger-ui"),
+    path("admin/", admin.site.urls),
+    path("", include("accounts.urls")),
+    path("", include("conversations.urls")),
+    path("", include("routing.urls")),
+    path("", include("metrics.urls")),
+]

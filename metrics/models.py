@@ -1,0 +1,59 @@
+"""The durable usage ledger: one row per chat request (SPEC section 4)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from llmgateway.models import TimestampedModel
+
+
+class Outcome(models.TextChoices):
+    OK = "ok", "OK"
+    BLOCKED = "blocked", "Blocked"
+    FALLBACK = "fallback", "Fallback"
+    ERROR = "error", "Error"
+
+
+class UsageRecord(TimestampedModel):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="usage_records"
+    )
+    api_key = models.ForeignKey(
+        "accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    conversation = models.ForeignKey(
+        "conversations.Conversation",
+        null=True,
+        blank=True,
+        # The ledger is the billing record: deleting a conversation must not erase usage.
+        on_delete=models.SET_NULL,
+        related_name="usage_records",
+    )
+    intent = models.CharField(max_length=16, blank=True, default="")
+    model = models.CharField(max_length=100, blank=True, default="")
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    total_tokens = models.PositiveIntegerField(default=0)
+    cached = models.BooleanField(default=False)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.OK)
+    latency_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "created_at"], name="usage_user_created"),
+            models.Index(fields=["model", "created_at"], name="usage_model_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=["ok", "blocked", "fallback", "error"]),
+                name="usage_outcome_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    total_tokens=models.F("prompt_tokens") + models.F("completion_tokens")
+                ),
+                name="usage_total_is_sum",
+            ),
+        ]
