@@ -1,21 +1,14 @@
-"""Test-wide setup: real PostgreSQL and Redis, personas (an admin, a user, an outsider).
+"""Test-wide fixtures: real PostgreSQL and Redis, personas (an admin, a user, an outsider).
 
-The environment defaults below apply when pytest runs outside `make test`; they must be
-set before Django reads its settings, which is why they sit at module level.
+Environment defaults live in llmgateway/tests/environment.py, loaded with `-p` before
+Django reads its settings.
 """
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/llmgateway")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
-os.environ.setdefault("DEBUG", "1")
-os.environ.setdefault("OLLAMA_URL", "http://127.0.0.1:9")  # nothing listens; tests set their own
-os.environ.setdefault("WEB_SEARCH_BACKEND", "routing.tests.fakes.FakeSearchBackend")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-
 import pytest
+
+pytest_plugins = ["llmgateway.tests.live", "routing.tests.ollama_fixtures"]
 
 PASSWORD = "Sup3r-secret!"
 

@@ -24,3 +24,13 @@ def test_it_answers_unknown_paths_with_the_error_envelope(api_client):
         "request_id": "abc-123",
     }
     assert response["X-Request-ID"] == "abc-123"
+
+
+def test_a_live_gateway_serves_health_over_http(live_gateway):
+    import httpx
+
+    response = httpx.get(f"{live_gateway.url}/health", headers={"X-Request-ID": "live-1"})
+
+    assert response.status_code == 200
+    assert response.json()["checks"]["database"] == "ok"
+    assert response.headers["X-Request-ID"] == "live-1"

@@ -1,0 +1,21 @@
+"""Environment defaults for the test run, loaded with `-p` before Django reads its settings.
+
+`make test` sets the database and Redis URLs itself; these defaults make a bare `pytest`
+behave the same. Secrets are test-only values long enough for DEBUG-off live processes.
+"""
+
+import os
+
+TEST_DEFAULTS = {
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/llmgateway",
+    "REDIS_URL": "redis://127.0.0.1:6379/1",
+    "DEBUG": "1",
+    "OLLAMA_URL": "http://127.0.0.1:9",  # nothing listens there; tests point at their server
+    "WEB_SEARCH_BACKEND": "routing.tests.fakes.FakeSearchBackend",
+    "LOG_LEVEL": "WARNING",
+    "SECRET_KEY": "test-only-secret-key-0123456789-abcdefghijklmnop",
+    "JWT_SECRET": "test-only-jwt-secret-0123456789-abcdefghijklmnop",
+}
+
+for _name, _value in TEST_DEFAULTS.items():
+    os.environ.setdefault(_name, _value)

@@ -1,0 +1,1 @@
+"""Pytest fixtures for the Ollama test server (filled in by the agent work)."""
