@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+"""Metrics app routes: monitoring endpoints and the admin usage API."""
 
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("metrics.monitoring_urls")),
+    path("", include("metrics.admin_urls")),
+]

@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+"""Routing app routes: the chat API and the Ollama admin API."""
 
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("routing.chat.urls")),
+    path("", include("routing.admin_urls")),
+]

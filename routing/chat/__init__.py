@@ -1,0 +1,1 @@
+"""The chat pipeline: quota, cache, persistence, usage, and the chat + SSE endpoints."""
