@@ -243,6 +243,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    "ENUM_NAME_OVERRIDES": {"CheckStateEnum": ["ok", "down"]},
 }
 
 # --- logging: one JSON object per line -----------------------------------------------

@@ -2,8 +2,9 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
+import llmgateway.openapi  # noqa: F401  (registers the API-key security scheme)
 from llmgateway.health import HealthView
 
 handler400 = "llmgateway.errors.handler400"
@@ -13,7 +14,7 @@ handler500 = "llmgateway.errors.handler500"
 
 urlpatterns = [
     path("health", HealthView.as_view(), name="health"),
-    path("openapi.json", SpectacularAPIView.as_view(), name="openapi-schema"),
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi-schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="swagger-ui"),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
