@@ -69,3 +69,18 @@ def test_check_deploy_is_clean_with_production_like_values():
 
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_env_example_documents_every_variable_the_settings_read():
+    import re
+
+    read = set(
+        re.findall(r'env_\w+\(\s*"([A-Z_]+)"', (BASE_DIR / "llmgateway/settings.py").read_text())
+    )
+    documented = {
+        line.split("=", 1)[0].strip()
+        for line in (BASE_DIR / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#") and "=" in line
+    }
+
+    assert read - documented == set()
