@@ -178,11 +178,12 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "whitenoise.storage.CompressedStaticFilesStorage"
         )
     },
 }
-# Serve static files straight from the finders too, so a run without collectstatic works.
+# No manifest storage: a run that skipped collectstatic must still serve the admin and
+# Swagger UI; WhiteNoise then serves straight from the app finders.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

@@ -10,4 +10,5 @@ if [ ! -f .env ]; then
   echo "run: wrote .env with fresh SECRET_KEY and JWT_SECRET"
 fi
 .venv/bin/python manage.py migrate --noinput
+.venv/bin/python manage.py collectstatic --noinput >/dev/null
 exec .venv/bin/daphne -b "${HOST:-127.0.0.1}" -p "${PORT:-8000}" llmgateway.asgi:application

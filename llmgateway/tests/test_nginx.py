@@ -1,0 +1,77 @@
+"""The shipped nginx config, run for real: syntax, per-IP rate limit, proxying."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from llmgateway.tests.nginx_harness import NGINX, config_test, render_config, start_nginx
+
+pytestmark = pytest.mark.skipif(
+    NGINX is None, reason="nginx is not installed (apt-get install nginx)"
+)
+
+
+def test_nginx_accepts_the_config(tmp_path):
+    config = render_config(["127.0.0.1:8001", "127.0.0.1:8002"], 18080, tmp_path)
+
+    result = config_test(config)
+
+    assert result.returncode == 0, result.stderr
+    assert "syntax is ok" in result.stderr
+
+
+def test_the_config_sets_the_spec_limits_and_sse_handling():
+    from llmgateway.tests.nginx_harness import BASE_DIR
+
+    config = (BASE_DIR / "nginx/nginx.conf").read_text()
+    assert "rate=10r/s" in config
+    assert "burst=20" in config
+    assert "proxy_read_timeout 300s;" in config
+    stream_block = config.split("location = /api/chat/stream", 1)[1].split("}", 1)[0]
+    assert "proxy_buffering off;" in stream_block
+    assert "proxy_cache off;" in stream_block
+    assert "location = /docs" in config
+    assert "location = /openapi.json" in config
+
+
+@pytest.fixture
+def nginx_in_front(live_gateway_factory, tmp_path):
+    gateway = live_gateway_factory(processes=2)
+    nginx = start_nginx(gateway.urls, tmp_path)
+    yield nginx
+    nginx.stop()
+
+
+async def _burst(url: str, count: int) -> list[httpx.Response]:
+    async with httpx.AsyncClient(timeout=10) as client:
+        return await asyncio.gather(*(client.get(f"{url}/health") for _ in range(count)))
+
+
+def test_a_burst_beyond_the_limit_is_rejected_while_the_rest_pass(nginx_in_front):
+    responses = asyncio.run(_burst(nginx_in_front.url, 60))
+
+    passed = [r for r in responses if r.status_code == 200]
+    rejected = [r for r in responses if r.status_code == 429]
+    assert len(passed) + len(rejected) == 60, sorted(
+        {(r.status_code, r.text[:300]) for r in responses if r.status_code != 429}
+    )
+    # burst 20 plus the one the rate admits, plus a few more if the burst spans >100 ms
+    assert 21 <= len(passed) <= 35
+    assert rejected
+    body = rejected[0].json()
+    assert body["error"]["code"] == "rate_limited"
+    assert body["request_id"]
+    assert rejected[0].headers["Retry-After"] == "1"
+
+
+def test_it_proxies_docs_and_schema(nginx_in_front):
+    schema = httpx.get(f"{nginx_in_front.url}/openapi.json", timeout=10)
+    docs = httpx.get(f"{nginx_in_front.url}/docs", timeout=10)
+
+    assert schema.status_code == 200
+    assert schema.json()["info"]["title"] == "LLM Gateway API"
+    assert docs.status_code == 200
+    assert "swagger" in docs.text.lower()
