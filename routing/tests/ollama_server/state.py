@@ -1,0 +1,127 @@
+"""Mutable server state shared by the event-loop thread and the test thread.
+
+Everything here is guarded by one lock. A `generation` number changes on every reset, so a
+stream left over from an earlier test can never count as a disconnect in the next one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from .catalog import Catalog, ModelSpec
+from .script import Script
+
+KEEP_ALIVE_NS = 5 * 60 * 1_000_000_000  # Ollama's default keep_alive of 5m, for /api/ps
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the server received it (`headers` look-ups are case-insensitive)."""
+
+    path: str
+    method: str
+    body: dict | None
+    headers: Mapping[str, str]
+    received_at: float = 0.0
+
+
+@dataclass(eq=False)
+class Ticket:
+    """One chat/generate response in flight."""
+
+    request: web.Request
+    generation: int
+    self_aborted: bool = False  # our own drop_midstream is not a client disconnect
+    id: int = field(default_factory=itertools.count().__next__)
+
+    def abort(self) -> None:
+        """Cut the TCP connection without a proper end (transport.abort, an RST)."""
+        self.self_aborted = True
+        if self.request.transport is not None:
+            self.request.transport.abort()
+
+
+class ServerState:
+    """The catalog, the script, the request log, and the responses in flight."""
+
+    def __init__(
+        self, catalog: Catalog, script: Script, version: str, max_recorded: int | None
+    ) -> None:
+        self.catalog = catalog
+        self.script = script
+        self.version = version
+        self._lock = threading.Lock()
+        self._records: deque[RecordedRequest] = deque(maxlen=max_recorded)
+        self._disconnects = 0
+        self._generation = 0
+        self._active: dict[int, Ticket] = {}
+        self._loaded: dict[str, int] = {}  # model name -> expiry (time.time_ns)
+
+    # --- request log -------------------------------------------------------------------
+    def record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self._records.append(request)
+
+    @property
+    def records(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._records)
+
+    # --- streams -----------------------------------------------------------------------
+    def open_stream(self, request: web.Request) -> Ticket:
+        with self._lock:
+            ticket = Ticket(request=request, generation=self._generation)
+            self._active[ticket.id] = ticket
+            return ticket
+
+    def close_stream(self, ticket: Ticket) -> None:
+        with self._lock:
+            self._active.pop(ticket.id, None)
+
+    def note_disconnect(self, ticket: Ticket) -> None:
+        """The client went away before the response was complete."""
+        with self._lock:
+            if not ticket.self_aborted and ticket.generation == self._generation:
+                self._disconnects += 1
+
+    @property
+    def disconnects(self) -> int:
+        with self._lock:
+            return self._disconnects
+
+    @property
+    def active_count(self) -> int:
+        with self._lock:
+            return len(self._active)
+
+    def active_tickets(self) -> list[Ticket]:
+        with self._lock:
+            return list(self._active.values())
+
+    # --- loaded models (/api/ps) -------------------------------------------------------
+    def mark_loaded(self, spec: ModelSpec) -> None:
+        with self._lock:
+            self._loaded[spec.name] = time.time_ns() + KEEP_ALIVE_NS
+
+    def loaded(self) -> list[tuple[ModelSpec, int]]:
+        now = time.time_ns()
+        with self._lock:
+            names = [(name, exp) for name, exp in self._loaded.items() if exp > now]
+        return [(self.catalog.models[name], exp) for name, exp in names]
+
+    # --- reset -------------------------------------------------------------------------
+    def reset(self) -> list[Ticket]:
+        """Forget the log, counters and loaded models; return the streams now stale."""
+        with self._lock:
+            self._generation += 1
+            self._records.clear()
+            self._disconnects = 0
+            self._loaded.clear()
+            return list(self._active.values())
