@@ -14,3 +14,9 @@ lint:
 format:
 	.venv/bin/ruff check --fix .
 	.venv/bin/ruff format .
+
+bench:  ## benchmark suite: gateway vs. the Ollama test server direct; writes docs/BENCHMARKS.md
+	bash scripts/venv.sh requirements-dev.txt
+	bash scripts/system-deps.sh
+	bash scripts/services.sh
+	.venv/bin/python -m bench $(BENCH_ARGS)
