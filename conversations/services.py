@@ -1,0 +1,134 @@
+"""Writes: create, rename and delete conversations, and add messages to them.
+
+Sync functions serve the REST API; the `a*` variants use Django's async ORM for the chat
+pipeline, which must not hold a thread while it waits (SPEC section 7).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Case, F, Value, When
+
+from conversations.models import TITLE_LENGTH, Conversation, Message, MessageRole
+from conversations.selectors import ConversationNotFound, parse_conversation_id
+
+TITLE_MAX_LENGTH = Conversation._meta.get_field("title").max_length
+
+
+def title_from_content(content: str) -> str:
+    """The automatic title: the first 30 characters of the question, on one line."""
+    return " ".join(content.split())[:TITLE_LENGTH].rstrip()
+
+
+def conversation_create(*, user, title: str = "") -> Conversation:
+    """A new conversation; an empty title is filled in from the first question."""
+    return Conversation.objects.create(user=user, title=title.strip()[:TITLE_MAX_LENGTH])
+
+
+async def aconversation_create(*, user, title: str = "") -> Conversation:
+    return await Conversation.objects.acreate(user=user, title=title.strip()[:TITLE_MAX_LENGTH])
+
+
+async def aconversation_get_for_user(*, user, conversation_id: Any) -> Conversation:
+    """The user's conversation in one query; foreign, unknown or malformed ids are a 404."""
+    try:
+        return await Conversation.objects.aget(id=parse_conversation_id(conversation_id), user=user)
+    except Conversation.DoesNotExist:
+        raise ConversationNotFound from None
+
+
+def conversation_rename(*, conversation: Conversation, title: str) -> Conversation:
+    conversation.title = title.strip()[:TITLE_MAX_LENGTH]
+    conversation.save(update_fields=["title", "updated_at"])
+    return conversation
+
+
+def conversation_delete(*, conversation: Conversation) -> None:
+    """Delete the conversation; its messages go with it, usage records keep their rows."""
+    conversation.delete()
+
+
+def _new_message(conversation: Conversation, role: str, content: str, **routing) -> Message:
+    if role not in MessageRole.values:
+        raise ValueError(f"role must be one of {MessageRole.values}, got {role!r}")
+    return Message(conversation=conversation, role=role, content=content, **routing)
+
+
+def _activity_update(conversation: Conversation, message: Message) -> dict[str, Any]:
+    """Fields for the one UPDATE after a message: activity time, and the title if still empty.
+
+    The title is set in SQL (`CASE WHEN title = ''`) so a rename that raced ahead wins.
+    The in-memory `conversation` is brought up to date as well.
+    """
+    fields: dict[str, Any] = {
+        "last_activity_at": message.created_at,
+        "updated_at": message.created_at,
+    }
+    conversation.last_activity_at = conversation.updated_at = message.created_at
+    title = title_from_content(message.content) if message.role == MessageRole.USER else ""
+    if title:
+        fields["title"] = Case(When(title="", then=Value(title)), default=F("title"))
+        conversation.title = conversation.title or title
+    return fields
+
+
+def message_add(
+    *,
+    conversation: Conversation,
+    role: str,
+    content: str,
+    intent: str = "",
+    model: str = "",
+    prompt_tokens: int = 0,
+    completion_tokens: int = 0,
+    interrupted: bool = False,
+) -> Message:
+    """Sync twin of `amessage_add`: one INSERT and one UPDATE."""
+    message = _new_message(
+        conversation,
+        role,
+        content,
+        intent=intent,
+        model=model,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        interrupted=interrupted,
+    )
+    message.save(force_insert=True)
+    Conversation.objects.filter(pk=conversation.pk).update(
+        **_activity_update(conversation, message)
+    )
+    return message
+
+
+async def amessage_add(
+    *,
+    conversation: Conversation,
+    role: str,
+    content: str,
+    intent: str = "",
+    model: str = "",
+    prompt_tokens: int = 0,
+    completion_tokens: int = 0,
+    interrupted: bool = False,
+) -> Message:
+    """Store a message and bump the conversation's activity: one INSERT and one UPDATE.
+
+    A user message also titles a conversation whose title is still empty.
+    """
+    message = _new_message(
+        conversation,
+        role,
+        content,
+        intent=intent,
+        model=model,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        interrupted=interrupted,
+    )
+    await message.asave(force_insert=True)
+    await Conversation.objects.filter(pk=conversation.pk).aupdate(
+        **_activity_update(conversation, message)
+    )
+    return message
