@@ -60,3 +60,24 @@ def test_log_lines_emitted_while_handling_a_request_carry_its_id():
     RequestContextFilter().filter(record)
 
     assert json.loads(JsonFormatter().format(record))["request_id"] == "inside-request"
+
+
+def test_the_middleware_stack_stays_asynchronous_for_async_views():
+    # One sync-only middleware would push every async chat view into a worker thread.
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    sync_only = [
+        path
+        for path in settings.MIDDLEWARE
+        if not getattr(import_string(path), "async_capable", False)
+    ]
+
+    assert sync_only == []
+
+
+@pytest.mark.django_db
+def test_static_files_are_served_by_the_gateway(api_client):
+    response = api_client.get("/static/admin/css/base.css")
+
+    assert response.status_code == 200
