@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+"""Admin routes of the metrics app: the usage summary API."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from metrics.admin_api import AdminUsageApi
+
+urlpatterns = [
+    path("api/admin/usage", AdminUsageApi.as_view(), name="admin-usage"),
+]

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+"""Admin routes of the routing app: the Ollama model inventory."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from routing.admin_api import AdminModelsApi
+
+urlpatterns = [
+    path("api/admin/models", AdminModelsApi.as_view(), name="admin-models"),
+]

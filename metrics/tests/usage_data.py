@@ -1,0 +1,59 @@
+"""Usage ledger rows for the admin API, dashboard, admin and report tests."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
+
+from metrics.models import UsageRecord
+
+SIMPLE = "llama3.2:3b"
+COMPLEX = "qwen2.5:7b"
+
+
+def record(
+    user,
+    *,
+    model: str = SIMPLE,
+    intent: str = "general",
+    prompt: int = 10,
+    completion: int = 5,
+    outcome: str = "ok",
+    cached: bool = False,
+    days_ago: int = 0,
+    latency_ms: int = 120,
+) -> UsageRecord:
+    """One ledger row stamped at noon `days_ago` days back (the current time zone's days)."""
+    row = UsageRecord.objects.create(
+        user=user,
+        model=model,
+        intent=intent,
+        prompt_tokens=prompt,
+        completion_tokens=completion,
+        total_tokens=prompt + completion,
+        outcome=outcome,
+        cached=cached,
+        latency_ms=latency_ms,
+    )
+    day = timezone.localdate() - timedelta(days=days_ago)
+    stamp = timezone.make_aware(datetime.combine(day, time(12, 0)))
+    UsageRecord.objects.filter(pk=row.pk).update(created_at=stamp)
+    row.refresh_from_db()
+    return row
+
+
+def seed_usage(user, admin_user) -> None:
+    """The standard ledger: inside a 7-day window bob has 4 rows, alice 2; one row is older.
+
+    bob:   today  llama general 10+5, qwen search 100+50, qwen analysis 200+100 (cached);
+           2 days ago llama general 20+10 (fallback); 10 days ago qwen search 1000+1000.
+    alice: 1 day ago qwen creative 30+20; today a blocked query with no model (0 tokens).
+    """
+    record(user)
+    record(user, model=COMPLEX, intent="search", prompt=100, completion=50)
+    record(user, model=COMPLEX, intent="analysis", prompt=200, completion=100, cached=True)
+    record(user, prompt=20, completion=10, outcome="fallback", days_ago=2)
+    record(user, model=COMPLEX, intent="search", prompt=1000, completion=1000, days_ago=10)
+    record(admin_user, model=COMPLEX, intent="creative", prompt=30, completion=20, days_ago=1)
+    record(admin_user, model="", intent="", prompt=0, completion=0, outcome="blocked")

@@ -1,0 +1,48 @@
+"""GET /api/admin/models: the Ollama server's models and the roles they fill (admin only)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsAdminRole
+from llmgateway.errors import LlmUnavailable
+from routing.admin_serializers import AdminModelsErrorSerializer, AdminModelsResponseSerializer
+from routing.model_inventory import model_inventory
+from routing.ollama_admin import OllamaAdminError
+
+OLLAMA_DOWN_MESSAGE = "The Ollama server is unavailable; the model list cannot be read."
+
+
+class AdminModelsApi(APIView):
+    permission_classes = [IsAdminRole]
+
+    @extend_schema(
+        operation_id="admin_models_list",
+        summary="Models on the Ollama server, the roles they fill, and missing configured models",
+        tags=["admin"],
+        responses={
+            200: AdminModelsResponseSerializer,
+            401: OpenApiResponse(AdminModelsErrorSerializer, description="Not authenticated."),
+            403: OpenApiResponse(AdminModelsErrorSerializer, description="Not an admin."),
+            503: OpenApiResponse(
+                AdminModelsErrorSerializer,
+                description="Ollama is unreachable or erroring (`llm_unavailable`).",
+            ),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        try:
+            inventory = model_inventory()
+        except OllamaAdminError as exc:
+            raise LlmUnavailable(OLLAMA_DOWN_MESSAGE, details={"reason": str(exc)}) from exc
+        data = {
+            "models": [{**asdict(e.model), "roles": e.roles} for e in inventory.models],
+            "configured": inventory.configured,
+            "missing": inventory.missing,
+        }
+        return Response(AdminModelsResponseSerializer(data).data)
