@@ -1,13 +1,86 @@
-"""DRF authentication classes (placeholder until the accounts work lands)."""
+"""DRF authentication: `Authorization: Bearer <JWT access token>` and `X-API-Key: sk-...`.
 
+Each class does one database query per request (the user, or the key with its user) and
+binds the user id to the request context for log lines. A missing credential leaves the
+request anonymous; a present but bad one is a 401 with a `WWW-Authenticate` challenge.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
 from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.tokens import AccessToken
+
+from accounts.keys import api_key_is_well_formed
+from accounts.messages import (
+    BEARER_CHALLENGE,
+    INVALID_ACCESS_TOKEN,
+    INVALID_API_KEY,
+    MALFORMED_API_KEY,
+    USER_INACTIVE,
+)
+from accounts.models import ApiKey, User
+from accounts.selectors import api_key_get_by_raw_key
+from llmgateway.request_context import bind_user
+
+API_KEY_HEADER = "X-API-Key"
 
 
 class GatewayJWTAuthentication(JWTAuthentication):
-    pass
+    """Bearer access tokens only: a refresh token (claim `type: refresh`) is refused."""
+
+    def authenticate(self, request: Request) -> tuple[User, AccessToken] | None:
+        result = super().authenticate(request)
+        if result is not None:
+            bind_user(str(result[0].pk))
+        return result
+
+    def authenticate_header(self, request: Request) -> str:
+        return BEARER_CHALLENGE
+
+    def get_validated_token(self, raw_token: bytes) -> AccessToken:
+        # AccessToken checks signature (the configured HS* algorithm only, so `alg: none`
+        # and foreign keys fail), expiry and `type: access`, whatever AUTH_TOKEN_CLASSES says.
+        try:
+            return AccessToken(raw_token)
+        except TokenError as exc:
+            raise AuthenticationFailed(INVALID_ACCESS_TOKEN, code="invalid_token") from exc
+
+    def get_user(self, validated_token: AccessToken) -> User:
+        try:
+            user = User.objects.get(pk=validated_token.get(api_settings.USER_ID_CLAIM))
+        except (User.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
+            raise AuthenticationFailed(INVALID_ACCESS_TOKEN, code="invalid_token") from exc
+        if not user.is_active:
+            raise AuthenticationFailed(USER_INACTIVE, code="user_inactive")
+        return user
 
 
 class ApiKeyAuthentication(BaseAuthentication):
-    def authenticate(self, request):
-        return None
+    """`X-API-Key: sk-...`; request.auth is the ApiKey, so views can tell the two apart."""
+
+    def authenticate(self, request: Request) -> tuple[User, ApiKey] | None:
+        raw_key = request.META.get("HTTP_X_API_KEY")
+        if raw_key is None:
+            return None
+        raw_key = raw_key.strip()
+        if not api_key_is_well_formed(raw_key):
+            raise AuthenticationFailed(MALFORMED_API_KEY, code="invalid_api_key")
+        api_key = api_key_get_by_raw_key(raw_key=raw_key)
+        if api_key is None or not api_key.is_active or not api_key.user.is_active:
+            raise AuthenticationFailed(INVALID_API_KEY, code="invalid_api_key")
+        # Imported here: services imports the error envelope, which imports DRF's views,
+        # and DRF imports this module while loading its views (DEFAULT_AUTHENTICATION_CLASSES).
+        from accounts.services import api_key_touch
+
+        api_key_touch(api_key=api_key)
+        bind_user(str(api_key.user_id))
+        return api_key.user, api_key
+
+    def authenticate_header(self, request: Request) -> str:
+        return f'ApiKey realm="api", header="{API_KEY_HEADER}"'

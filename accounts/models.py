@@ -34,6 +34,8 @@ class User(TimestampedModel, AbstractUser):
     class Meta:
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            # "Bob" and "bob" would be two people to the login throttle and one to a reader.
+            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
             models.CheckConstraint(
                 condition=models.Q(role__in=["user", "admin"]), name="accounts_user_role_valid"
             ),
@@ -42,6 +44,17 @@ class User(TimestampedModel, AbstractUser):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    def has_perm(self, perm, obj=None) -> bool:
+        # role=admin is what grants the Django admin site (SPEC section 4), superuser or not.
+        if self.is_active and self.is_admin:
+            return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label) -> bool:
+        if self.is_active and self.is_admin:
+            return True
+        return super().has_module_perms(app_label)
 
     def save(self, *args, **kwargs):
         # role is the source of truth; is_staff only mirrors it for the Django admin site.

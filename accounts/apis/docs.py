@@ -1,0 +1,19 @@
+"""OpenAPI response entries shared by the accounts endpoints."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse
+
+from accounts.serializers import AuthErrorSerializer
+
+
+def error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=AuthErrorSerializer, description=description)
+
+
+UNAUTHENTICATED = error("Missing, invalid or expired credentials, or a disabled account.")
+JWT_ONLY = error("Authenticated with an API key; this endpoint needs a JWT (permission_denied).")
+VALIDATION = error("The request body is invalid (validation_error).")
+
+# Security requirements of JWT-only endpoints: an API key is recognised there, but refused.
+JWT_SECURITY = [{"jwtAuth": []}, {"OAuth2PasswordBearer": []}]

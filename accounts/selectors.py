@@ -1,0 +1,77 @@
+"""Reads: API key lookup for authentication, key lists, the caller's profile and quota."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from accounts.keys import api_key_digest, api_key_is_well_formed
+from accounts.models import ApiKey, User
+from llmgateway.redis_client import REDIS_DOWN_ERRORS, sync_redis
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class QuotaSnapshot:
+    per_minute: int
+    used_this_minute: int | None  # None when Redis cannot be read
+    remaining: int | None
+
+
+@dataclass(frozen=True)
+class UserProfile:
+    user: User
+    quota: QuotaSnapshot
+
+
+def api_key_get_by_raw_key(*, raw_key: str) -> ApiKey | None:
+    """The key (with its user, in one query) whose digest matches, or None.
+
+    The digest is looked up through the unique index and then compared in constant time,
+    so nothing about a stored digest leaks through response timing.
+    """
+    if not api_key_is_well_formed(raw_key):
+        return None
+    digest = api_key_digest(raw_key)
+    try:
+        api_key = ApiKey.objects.select_related("user").get(key_hash=digest)
+    except ApiKey.DoesNotExist:
+        return None
+    if not hmac.compare_digest(api_key.key_hash.encode(), digest.encode()):
+        return None
+    return api_key
+
+
+def api_key_list(*, user: User) -> QuerySet[ApiKey]:
+    return ApiKey.objects.filter(user=user).order_by("-created_at")
+
+
+def quota_key(*, user_id: object, at: datetime) -> str:
+    """The chat pipeline's per-minute counter (SPEC section 9): quota:{user_id}:{yyyyMMddHHmm}."""
+    return f"quota:{user_id}:{at.astimezone(UTC):%Y%m%d%H%M}"
+
+
+def user_quota_get(*, user: User, now: datetime | None = None) -> QuotaSnapshot:
+    per_minute = (
+        settings.QUOTA_PER_MINUTE if user.quota_per_minute is None else user.quota_per_minute
+    )
+    key = quota_key(user_id=user.pk, at=now or datetime.now(UTC))
+    try:
+        raw = sync_redis().get(key)
+    except REDIS_DOWN_ERRORS:
+        logger.warning("quota counter unavailable (Redis down); reporting usage as unknown")
+        return QuotaSnapshot(per_minute=per_minute, used_this_minute=None, remaining=None)
+    used = int(raw or 0)
+    return QuotaSnapshot(
+        per_minute=per_minute, used_this_minute=used, remaining=max(0, per_minute - used)
+    )
+
+
+def user_profile_get(*, user: User) -> UserProfile:
+    return UserProfile(user=user, quota=user_quota_get(user=user))

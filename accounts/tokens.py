@@ -1,0 +1,107 @@
+"""Token services: sign in, refresh with rotation, sign out (SPEC section 5).
+
+Refresh tokens are recorded in simplejwt's OutstandingToken when issued. Rotation and
+sign-out insert a BlacklistedToken row; its one-to-one key on the outstanding token makes
+the insert the arbiter, so of two concurrent refreshes with one token exactly one wins.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.contrib.auth import authenticate
+from django.db import IntegrityError, transaction
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
+
+from accounts import throttling
+from accounts.errors import InvalidCredentials, InvalidRefreshToken, RefreshTokenNotRevocable
+from accounts.models import User
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int  # seconds until the access token expires
+    token_type: str = "bearer"
+
+
+def token_pair_issue(*, user: User) -> TokenPair:
+    refresh = RefreshToken.for_user(user)  # also records it as outstanding
+    return TokenPair(
+        access_token=str(refresh.access_token),
+        refresh_token=str(refresh),
+        expires_in=int(api_settings.ACCESS_TOKEN_LIFETIME.total_seconds()),
+    )
+
+
+def token_pair_obtain(*, username: str, password: str, client_ip: str) -> TokenPair:
+    """Sign in with a password; failures are counted per username and per address."""
+    throttling.login_attempt_check(username=username, ip=client_ip)
+    # ModelBackend rejects inactive users and hashes even for unknown names (even timing).
+    user = authenticate(username=username, password=password)
+    if user is None:
+        throttling.login_failure_record(username=username, ip=client_ip)
+        raise InvalidCredentials()
+    throttling.login_success_record(username=username)
+    return token_pair_issue(user=user)
+
+
+def _decode_refresh(raw_token: str) -> RefreshToken | None:
+    """A verified refresh token (signature, expiry, type, not blacklisted) or None."""
+    try:
+        return RefreshToken(raw_token)
+    except TokenError:
+        return None
+
+
+def _token_owner_id(token: RefreshToken) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(token.get(api_settings.USER_ID_CLAIM)))
+    except ValueError:
+        return None
+
+
+def _blacklist(token: RefreshToken, *, user: User) -> bool:
+    """Blacklist the token; False if it already was (another request got there first)."""
+    outstanding, _ = OutstandingToken.objects.get_or_create(
+        jti=token[api_settings.JTI_CLAIM],
+        defaults={
+            "user": user,
+            "token": str(token),
+            "created_at": datetime_from_epoch(token["iat"]) if "iat" in token else None,
+            "expires_at": datetime_from_epoch(token["exp"]),
+        },
+    )
+    try:
+        with transaction.atomic():
+            BlacklistedToken.objects.create(token=outstanding)
+    except IntegrityError:
+        return False
+    return True
+
+
+def token_pair_refresh(*, refresh_token: str) -> TokenPair:
+    """Rotate: blacklist the given refresh token and issue a new pair for an active owner."""
+    token = _decode_refresh(refresh_token)
+    owner_id = _token_owner_id(token) if token is not None else None
+    user = User.objects.filter(pk=owner_id, is_active=True).first() if owner_id else None
+    if user is None:
+        raise InvalidRefreshToken()
+    with transaction.atomic():
+        if not _blacklist(token, user=user):
+            raise InvalidRefreshToken()
+        return token_pair_issue(user=user)
+
+
+def refresh_token_revoke(*, user: User, refresh_token: str) -> None:
+    """Sign out: blacklist one of the user's own refresh tokens."""
+    token = _decode_refresh(refresh_token)
+    if token is None or _token_owner_id(token) != user.pk:
+        raise RefreshTokenNotRevocable()
+    _blacklist(token, user=user)
