@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["llmgateway.tests.live", "routing.tests.ollama_fixtures"]
+pytest_plugins = ["llmgateway.tests.live", "routing.tests.ollama_fixtures", "routing.tests.fakes"]
 
 PASSWORD = "Sup3r-secret!"
 

@@ -97,16 +97,3 @@ class ApiKeyCreatedSerializer(serializers.Serializer):
     )
     is_active = serializers.BooleanField(source="api_key.is_active")
     created_at = serializers.DateTimeField(source="api_key.created_at")
-
-
-class AuthErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    details = serializers.JSONField(allow_null=True)
-
-
-class AuthErrorSerializer(serializers.Serializer):
-    """The gateway's error envelope (llmgateway/errors.py)."""
-
-    error = AuthErrorBodySerializer()
-    request_id = serializers.CharField(allow_null=True)

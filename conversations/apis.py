@@ -15,17 +15,17 @@ from conversations import selectors, services
 from conversations.serializers import (
     ConversationCreateInputSerializer,
     ConversationDetailOutputSerializer,
-    ConversationErrorSerializer,
     ConversationOutputSerializer,
     ConversationPageOutputSerializer,
     ConversationRenameInputSerializer,
 )
+from llmgateway.schema import ErrorSerializer
 
 TAGS = ["conversations"]
-UNAUTHENTICATED = {401: ConversationErrorSerializer}
+UNAUTHENTICATED = {401: ErrorSerializer}
 # Unknown, foreign and malformed ids alike (and, for the list, a page past the end).
-NOT_FOUND = {**UNAUTHENTICATED, 404: ConversationErrorSerializer}
-INVALID = {400: ConversationErrorSerializer}
+NOT_FOUND = {**UNAUTHENTICATED, 404: ErrorSerializer}
+INVALID = {400: ErrorSerializer}
 
 
 class ConversationPagination(PageNumberPagination):

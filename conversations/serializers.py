@@ -76,16 +76,3 @@ class ConversationDetailOutputSerializer(ConversationOutputSerializer):
 
     def get_message_count(self, conversation) -> int:
         return len(conversation.messages.all())
-
-
-class ConversationErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    details = serializers.JSONField(allow_null=True)
-
-
-class ConversationErrorSerializer(serializers.Serializer):
-    """The gateway's error envelope."""
-
-    error = ConversationErrorBodySerializer()
-    request_id = serializers.CharField()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import OperationalError
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsAdminRole
 from llmgateway.errors import ServiceUnavailable
+from llmgateway.schema import error_response
 from metrics.selectors import DEFAULT_DAYS, MAX_DAYS, usage_summary
 
 LEDGER_DOWN_MESSAGE = "The usage ledger is unavailable; try again shortly."
@@ -86,21 +87,7 @@ class AdminUsageResponseSerializer(serializers.Serializer):
     by_day = AdminUsageDaySerializer(many=True, help_text="Every day of the window, oldest first.")
 
 
-class AdminUsageErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    details = serializers.JSONField(allow_null=True)
-
-
-class AdminUsageErrorSerializer(serializers.Serializer):
-    """The gateway's error envelope."""
-
-    error = AdminUsageErrorBodySerializer()
-    request_id = serializers.CharField()
-
-
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(AdminUsageErrorSerializer, description=description)
+_error = error_response
 
 
 class AdminUsageApi(APIView):

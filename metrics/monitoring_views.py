@@ -22,8 +22,9 @@ from rest_framework.views import APIView
 
 from llmgateway.errors import ServiceUnavailable, error_json_response
 from llmgateway.redis_client import REDIS_DOWN_ERRORS, sync_redis
+from llmgateway.schema import ErrorSerializer
 from metrics import prometheus, store
-from metrics.serializers_monitoring import MetricsErrorSerializer, MetricsSummarySerializer
+from metrics.serializers_monitoring import MetricsSummarySerializer
 
 METRICS_DOWN_MESSAGE = "Metrics are unavailable: Redis cannot be reached."
 
@@ -64,7 +65,7 @@ class MetricsSummaryApi(APIView):
         "five slowest requests, kept in Redis. Streaming responses count until they start.",
         responses={
             200: MetricsSummarySerializer,
-            503: OpenApiResponse(MetricsErrorSerializer, description="Redis is unreachable."),
+            503: OpenApiResponse(ErrorSerializer, description="Redis is unreachable."),
         },
         auth=[],
         tags=["monitoring"],

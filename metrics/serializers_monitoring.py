@@ -27,14 +27,3 @@ class MetricsSummarySerializer(serializers.Serializer):
         help_text='Counts by method and route pattern, e.g. `{"GET /api/conversations/{id}": 3}`.',
     )
     slowest_top5 = MetricsSlowRequestSerializer(many=True)
-
-
-class MetricsErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    details = serializers.JSONField(allow_null=True)
-
-
-class MetricsErrorSerializer(serializers.Serializer):
-    error = MetricsErrorDetailSerializer()
-    request_id = serializers.CharField(allow_null=True)

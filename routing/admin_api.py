@@ -11,7 +11,8 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsAdminRole
 from llmgateway.errors import LlmUnavailable
-from routing.admin_serializers import AdminModelsErrorSerializer, AdminModelsResponseSerializer
+from llmgateway.schema import ErrorSerializer
+from routing.admin_serializers import AdminModelsResponseSerializer
 from routing.model_inventory import model_inventory
 from routing.ollama_admin import OllamaAdminError
 
@@ -27,10 +28,10 @@ class AdminModelsApi(APIView):
         tags=["admin"],
         responses={
             200: AdminModelsResponseSerializer,
-            401: OpenApiResponse(AdminModelsErrorSerializer, description="Not authenticated."),
-            403: OpenApiResponse(AdminModelsErrorSerializer, description="Not an admin."),
+            401: OpenApiResponse(ErrorSerializer, description="Not authenticated."),
+            403: OpenApiResponse(ErrorSerializer, description="Not an admin."),
             503: OpenApiResponse(
-                AdminModelsErrorSerializer,
+                ErrorSerializer,
                 description="Ollama is unreachable or erroring (`llm_unavailable`).",
             ),
         },

@@ -29,16 +29,3 @@ class AdminModelsResponseSerializer(serializers.Serializer):
     missing = serializers.ListField(
         child=serializers.CharField(), help_text="Configured models the server does not have."
     )
-
-
-class AdminModelsErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    details = serializers.JSONField(allow_null=True)
-
-
-class AdminModelsErrorSerializer(serializers.Serializer):
-    """The gateway's error envelope."""
-
-    error = AdminModelsErrorBodySerializer()
-    request_id = serializers.CharField()

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse
-
-from accounts.serializers import AuthErrorSerializer
-
-
-def error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(response=AuthErrorSerializer, description=description)
-
+from llmgateway.schema import error_response as error
 
 UNAUTHENTICATED = error("Missing, invalid or expired credentials, or a disabled account.")
 JWT_ONLY = error("Authenticated with an API key; this endpoint needs a JWT (permission_denied).")

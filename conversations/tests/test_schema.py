@@ -35,7 +35,7 @@ def test_it_documents_errors_with_the_envelope(schema):
     rename = schema["paths"]["/api/conversations/{id}"]["patch"]["responses"]
 
     assert rename["404"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/ConversationError"
+        "$ref": "#/components/schemas/Error"
     }
 
 
