@@ -1,0 +1,152 @@
+"""The one place that builds Ollama chat clients, and the one wrapper every LLM call uses.
+
+Clients are cached per (running event loop, OLLAMA_URL, timeout, keep_alive, model,
+variant): httpx async clients hold pooled connections bound to the loop that opened them,
+so one client per loop is reused across requests instead of being rebuilt per call.
+Tool-bound and structured-output variants are cached bindings of the same client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import weakref
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
+
+from django.conf import settings
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.runnables import Runnable
+from langchain_ollama import ChatOllama
+from langgraph.config import get_stream_writer
+from pydantic import BaseModel
+
+from routing.agent.errors import EMPTY_STREAM_MESSAGE, OLLAMA_ERRORS, LlmUnavailableError
+
+# Tag on the LLM calls whose tokens are the final answer; stream_agent forwards only these.
+FINAL_ANSWER_TAG = "final_answer"
+# Custom stream events carrying final-answer text no LLM produced (a note, a fallback).
+FINAL_TEXT_KEY = "final_text"
+# Low but not zero: answers stay focused, and an output-guard retry can still differ.
+TEMPERATURE = 0.2
+
+ModelFactory = Callable[[str], BaseChatModel]
+
+
+def _keep_alive(value: str) -> str | int:
+    # Ollama parses a JSON string as a Go duration ("5m"); a bare number must be sent as one.
+    return int(value) if re.fullmatch(r"-?\d+", value.strip()) else value
+
+
+def build_ollama(model: str) -> BaseChatModel:
+    """A ChatOllama for `model` configured from settings (no HTTP call is made here)."""
+    return ChatOllama(
+        model=model,
+        base_url=settings.OLLAMA_URL,
+        temperature=TEMPERATURE,
+        keep_alive=_keep_alive(settings.OLLAMA_KEEP_ALIVE),
+        client_kwargs={"timeout": settings.OLLAMA_TIMEOUT},
+    )
+
+
+_factory: ModelFactory = build_ollama
+_cache: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Hashable, Runnable]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def set_model_factory(factory: ModelFactory | None) -> None:
+    """Swap the client factory (tests inject scripted models); None restores Ollama."""
+    global _factory
+    _factory = factory or build_ollama
+    _cache.clear()
+
+
+def _cached(model: str, variant: Hashable, build: Callable[[BaseChatModel], Runnable]) -> Runnable:
+    per_loop = _cache.setdefault(asyncio.get_running_loop(), {})
+    config = (settings.OLLAMA_URL, settings.OLLAMA_TIMEOUT, settings.OLLAMA_KEEP_ALIVE, model)
+    key = (*config, variant)
+    runnable = per_loop.get(key)
+    if runnable is None:
+        base = per_loop.get((*config, "base"))
+        if base is None:
+            base = per_loop[(*config, "base")] = _factory(model)
+        runnable = per_loop[key] = build(base)
+    return runnable
+
+
+def chat_model(model: str, *, final: bool = False) -> Runnable:
+    """A plain chat client; `final=True` tags it so its tokens are streamed to the user."""
+    if final:
+        return _cached(model, "final", lambda base: base.with_config(tags=[FINAL_ANSWER_TAG]))
+    return _cached(model, "plain", lambda base: base)
+
+
+def structured_model(model: str, schema: type[BaseModel]) -> Runnable:
+    """A client constrained by Ollama's structured output (`format` = the JSON schema).
+
+    The raw AIMessage is returned (not a parsed object) so its token counts are kept and a
+    tolerant parser can recover from near-misses.
+    """
+    return _cached(
+        model, ("format", schema), lambda base: base.bind(format=schema.model_json_schema())
+    )
+
+
+def tool_model(model: str, tools: Sequence[Any]) -> Runnable:
+    """A client with `tools` bound, tagged as a final-answer call (any round may be last)."""
+    names = tuple(getattr(tool, "name", repr(tool)) for tool in tools)
+    return _cached(
+        model,
+        ("tools", names),
+        lambda base: base.bind_tools(list(tools)).with_config(tags=[FINAL_ANSWER_TAG]),
+    )
+
+
+async def call(runnable: Runnable, messages: list[BaseMessage], *, model: str) -> AIMessage:
+    """Run one LLM call within OLLAMA_TIMEOUT; Ollama failures become LlmUnavailableError."""
+    timeout = settings.OLLAMA_TIMEOUT
+    try:
+        async with asyncio.timeout(timeout):
+            message = await runnable.ainvoke(messages)
+    except TimeoutError as exc:
+        raise LlmUnavailableError(
+            f"{model} gave no answer within {timeout:g}s", model=model
+        ) from exc
+    except OLLAMA_ERRORS as exc:
+        raise LlmUnavailableError(f"{model} is unavailable: {exc}", model=model) from exc
+    except ValueError as exc:
+        if EMPTY_STREAM_MESSAGE not in str(exc):
+            raise
+        raise LlmUnavailableError(f"{model} sent an empty stream", model=model) from exc
+    # Ollama ends every complete stream with a `done` chunk; without it the server closed
+    # the stream early and the text is a fragment, not an answer.
+    if message.response_metadata.get("done") is not True:
+        raise LlmUnavailableError(f"{model} ended its stream early", model=model)
+    return message
+
+
+def usage(*messages: AIMessage) -> dict[str, int]:
+    """State update with Ollama's token counts of `messages` (added up by the reducers)."""
+    prompt = completion = 0
+    for message in messages:
+        counts = message.usage_metadata or {}
+        prompt += counts.get("input_tokens", 0)
+        completion += counts.get("output_tokens", 0)
+    return {"prompt_tokens": prompt, "completion_tokens": completion}
+
+
+def text_of(message: AIMessage) -> str:
+    """The message's text content (Ollama sends a string; be safe with content blocks)."""
+    content = message.content
+    return content if isinstance(content, str) else message.text
+
+
+def emit_final_text(text: str) -> None:
+    """Stream `text` as part of the final answer (a no-op when nobody is streaming)."""
+    try:
+        writer = get_stream_writer()
+    except RuntimeError:
+        return  # called outside a graph run (a node under unit test): nobody listens
+    writer({FINAL_TEXT_KEY: text})

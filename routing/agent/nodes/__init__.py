@@ -1,0 +1,1 @@
+"""Graph nodes: guards, the classifier, the general and creative agents, fallbacks."""

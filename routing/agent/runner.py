@@ -1,0 +1,162 @@
+"""The interface the chat API calls: `run_agent` and `stream_agent` (docs/ARCHITECTURE.md).
+
+`run_agent` invokes the graph plainly (no stream handlers, so no per-token overhead).
+`stream_agent` streams it: an AgentMeta once the classifier has routed the query, an
+AgentToken for each chunk of the final answer as Ollama produces it (LLM calls tagged
+FINAL_ANSWER_TAG, plus text nodes emit themselves such as the search-unavailable note or
+a fallback), then the AgentResult. Only the first classification is announced. When the
+output guard retries, the rejected attempt's chunks (empty or punctuation-only, by
+definition of a rejected answer) have already been sent: `AgentResult.response` is the
+authoritative answer. Closing the generator cancels the graph and the in-flight request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
+
+from routing.agent.graph import get_graph, run_config
+from routing.agent.llm import FINAL_ANSWER_TAG, FINAL_TEXT_KEY
+
+# Prior turns kept as context: enough for follow-ups, small enough for a 3B model's window.
+HISTORY_MAX_MESSAGES = 20
+
+
+@dataclass(frozen=True)
+class AgentMeta:
+    """Routing is known."""
+
+    intent: str
+    complexity: str
+    model: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class AgentToken:
+    """A chunk of the final answer, as Ollama produced it."""
+
+    content: str
+
+
+@dataclass(frozen=True)
+class AgentResult:
+    """The final state."""
+
+    response: str
+    intent: str
+    complexity: str
+    model: str
+    confidence: float
+    is_blocked: bool
+    block_reason: str | None
+    sources: list[dict]  # [{"title": ..., "url": ...}]
+    prompt_tokens: int  # summed over every LLM call
+    completion_tokens: int
+    outcome: str  # "ok" | "blocked" | "fallback"
+
+
+def history_messages(history: list[dict]) -> list[BaseMessage]:
+    """Prior turns as chat messages; roles other than user/assistant are dropped, so a
+    client cannot smuggle in a system prompt."""
+    messages: list[BaseMessage] = []
+    for turn in history[-HISTORY_MAX_MESSAGES:]:
+        content = turn.get("content")
+        if not isinstance(content, str) or not content:
+            continue
+        if turn.get("role") == "user":
+            messages.append(HumanMessage(content))
+        elif turn.get("role") == "assistant":
+            messages.append(AIMessage(content))
+    return messages
+
+
+def initial_state(query: str, history: list[dict]) -> dict[str, Any]:
+    return {
+        "query": query,
+        "history": history_messages(history),
+        "messages": [HumanMessage(query)],
+        "retry_count": 0,
+        "tool_rounds": 0,
+        "sources": [],
+        "sub_queries": [],
+        "search_results": [],
+        "response": "",
+        "prompt_tokens": 0,
+        "completion_tokens": 0,
+    }
+
+
+def to_result(state: dict[str, Any]) -> AgentResult:
+    if state.get("is_blocked"):
+        outcome = "blocked"
+    elif state.get("output_quality") == "fallback":
+        outcome = "fallback"
+    else:
+        outcome = "ok"
+    return AgentResult(
+        response=state.get("response", ""),
+        intent=state.get("intent") or "general",
+        complexity=state.get("complexity") or "simple",
+        model=state.get("model") or "",
+        confidence=float(state.get("confidence") or 0.0),
+        is_blocked=bool(state.get("is_blocked")),
+        block_reason=state.get("block_reason"),
+        sources=list(state.get("sources") or []),
+        prompt_tokens=state.get("prompt_tokens", 0),
+        completion_tokens=state.get("completion_tokens", 0),
+        outcome=outcome,
+    )
+
+
+def final_text(mode: str, data: Any) -> str | None:
+    """The final-answer text in one stream part: a chunk of a tagged LLM call, or text a
+    node emitted itself (a note, a fallback). Tool-call chunks carry no text."""
+    if mode == "messages":
+        chunk, metadata = data
+        if isinstance(chunk, AIMessageChunk) and FINAL_ANSWER_TAG in (metadata.get("tags") or ()):
+            return chunk.content if isinstance(chunk.content, str) else chunk.text
+    elif mode == "custom" and isinstance(data, dict):
+        return data.get(FINAL_TEXT_KEY)
+    return None
+
+
+async def run_agent(query: str, history: list[dict]) -> AgentResult:
+    """Answer `query` in the context of `history`; raises LlmUnavailableError."""
+    state = await get_graph().ainvoke(initial_state(query, history), run_config())
+    return to_result(state)
+
+
+async def stream_agent(
+    query: str, history: list[dict]
+) -> AsyncIterator[AgentMeta | AgentToken | AgentResult]:
+    """Stream the answer: AgentMeta, AgentToken..., AgentResult (blocked: the result only)."""
+    final: dict[str, Any] | None = None
+    announced = False
+    parts = get_graph().astream(
+        initial_state(query, history),
+        run_config(),
+        stream_mode=["messages", "custom", "updates", "values"],
+        subgraphs=True,
+    )
+    async with aclosing(parts):  # closing it cancels the running node and its request
+        async for namespace, mode, data in parts:
+            if text := final_text(mode, data):
+                yield AgentToken(text)
+            elif namespace:
+                continue  # a subgraph's own steps and state
+            elif mode == "updates" and "classifier" in data and not announced:
+                announced = True
+                routed = data["classifier"]
+                yield AgentMeta(
+                    routed["intent"], routed["complexity"], routed["model"], routed["confidence"]
+                )
+            elif mode == "values":
+                final = data
+    if final is None:
+        raise RuntimeError("the agent graph produced no final state")
+    yield to_result(final)

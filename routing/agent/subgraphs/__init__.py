@@ -1,0 +1,1 @@
+"""Subgraphs mounted as nodes of the main graph, each with its own state."""
