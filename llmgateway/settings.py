@@ -76,8 +76,19 @@ DATABASES = {
 }
 _db_engine = DATABASES["default"]["ENGINE"]
 if _db_engine.endswith("postgresql"):
-    DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 3))
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _db_options.setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 3))
+    _pool_size = env_int("DB_POOL_MAX_SIZE", 20, minimum=0)
+    if _pool_size:
+        # Under ASGI each request runs its ORM work on a fresh thread, so without a pool
+        # every request would open a new PostgreSQL connection. The pool (Django checks each
+        # connection it hands out) gives up after DB_POOL_TIMEOUT instead of queueing forever.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        _db_options["pool"] = {
+            "min_size": 1,
+            "max_size": _pool_size,
+            "timeout": env_float("DB_POOL_TIMEOUT", 5.0, minimum=0.1),
+        }
 
 _redis_url = env_str("REDIS_URL", "")
 if not _redis_url:
