@@ -64,7 +64,10 @@ class RunningNginx:
             self.process.kill()
 
 
-def start_nginx(upstreams: list[str], workdir: Path) -> RunningNginx:
+def start_nginx(
+    upstreams: list[str], workdir: Path, wait_path: str | None = "/openapi.json"
+) -> RunningNginx:
+    """Start nginx; wait until `wait_path` answers through it (None: until nginx listens)."""
     port = free_port()
     config = render_config(upstreams, port, workdir)
     process = subprocess.Popen(
@@ -76,7 +79,7 @@ def start_nginx(upstreams: list[str], workdir: Path) -> RunningNginx:
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         try:
-            httpx.get(f"{url}/openapi.json", timeout=2)
+            httpx.get(f"{url}{wait_path or '/'}", timeout=2)
             return RunningNginx(url=url, process=process)
         except httpx.HTTPError:
             time.sleep(0.1)

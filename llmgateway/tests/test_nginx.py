@@ -7,7 +7,13 @@ import asyncio
 import httpx
 import pytest
 
-from llmgateway.tests.nginx_harness import NGINX, config_test, render_config, start_nginx
+from llmgateway.tests.nginx_harness import (
+    BASE_DIR,
+    NGINX,
+    config_test,
+    render_config,
+    start_nginx,
+)
 
 pytestmark = pytest.mark.skipif(
     NGINX is None, reason="nginx is not installed (apt-get install nginx)"
@@ -24,8 +30,6 @@ def test_nginx_accepts_the_config(tmp_path):
 
 
 def test_the_config_sets_the_spec_limits_and_sse_handling():
-    from llmgateway.tests.nginx_harness import BASE_DIR
-
     config = (BASE_DIR / "nginx/nginx.conf").read_text()
     assert "rate=10r/s" in config
     assert "burst=20" in config
@@ -65,6 +69,7 @@ def test_a_burst_beyond_the_limit_is_rejected_while_the_rest_pass(nginx_in_front
     assert body["error"]["code"] == "rate_limited"
     assert body["request_id"]
     assert rejected[0].headers["Retry-After"] == "1"
+    assert rejected[0].headers["X-Request-ID"] == body["request_id"]
 
 
 def test_it_proxies_docs_and_schema(nginx_in_front):
@@ -75,3 +80,38 @@ def test_it_proxies_docs_and_schema(nginx_in_front):
     assert schema.json()["info"]["title"] == "LLM Gateway API"
     assert docs.status_code == 200
     assert "swagger" in docs.text.lower()
+
+
+def test_an_unreachable_gateway_is_a_503_envelope_not_an_html_page(tmp_path):
+    from llmgateway.tests.live import free_port
+
+    nginx = start_nginx([f"127.0.0.1:{free_port()}"], tmp_path, wait_path=None)
+    try:
+        response = httpx.get(f"{nginx.url}/health", headers={"X-Request-ID": "edge-1"}, timeout=10)
+    finally:
+        nginx.stop()
+
+    assert response.status_code == 503
+    assert response.headers["X-Request-ID"] == "edge-1"
+    assert response.json() == {
+        "error": {
+            "code": "service_unavailable",
+            "message": "The gateway is unavailable or took too long; please try again shortly.",
+            "details": None,
+        },
+        "request_id": "edge-1",
+    }
+
+
+def test_a_client_cannot_spoof_its_address_through_x_forwarded_for(nginx_in_front):
+    # nginx overwrites the header, so the gateway sees one entry: the real peer.
+    response = httpx.get(
+        f"{nginx_in_front.url}/openapi.json",
+        headers={"X-Forwarded-For": "203.0.113.9"},
+        timeout=10,
+    )
+
+    assert response.status_code == 200
+    config = (BASE_DIR / "nginx/nginx.conf").read_text()
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in config
+    assert "$proxy_add_x_forwarded_for" not in config
