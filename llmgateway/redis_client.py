@@ -13,6 +13,8 @@ import redis
 import redis.asyncio as aioredis
 from django.conf import settings
 from django_redis import get_redis_connection
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import NoBackoff
 
 _async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
     weakref.WeakKeyDictionary()
@@ -40,6 +42,10 @@ def async_redis() -> aioredis.Redis:
             socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
             decode_responses=True,
             health_check_interval=30,
+            # One immediate retry replaces a connection that went stale across a Redis
+            # restart; the default (three, with backoff) would stall every request for
+            # seconds while Redis is down.
+            retry=AsyncRetry(NoBackoff(), 1),
         )
         _async_clients[loop] = client
     return client

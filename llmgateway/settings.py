@@ -7,6 +7,8 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from llmgateway.env import (
     env_bool,
@@ -49,7 +51,9 @@ if JWT_ALGORITHM not in {"HS256", "HS384", "HS512"}:
     )
 JWT_EXPIRE_MINUTES = env_int("JWT_EXPIRE_MINUTES", 60, minimum=1)
 JWT_REFRESH_EXPIRE_DAYS = env_int("JWT_REFRESH_EXPIRE_DAYS", 7, minimum=1)
-OLLAMA_URL = env_url("OLLAMA_URL", "http://localhost:11434", schemes=("http", "https"))
+OLLAMA_URL = env_url(
+    "OLLAMA_URL", "http://localhost:11434", schemes=("http", "https")
+).rstrip("/")
 OLLAMA_TIMEOUT = env_float("OLLAMA_TIMEOUT", 120.0, minimum=0.1)
 OLLAMA_KEEP_ALIVE = env_str("OLLAMA_KEEP_ALIVE", "5m")
 MODEL_SIMPLE = env_str("MODEL_SIMPLE", "llama3.2:3b")
@@ -107,6 +111,8 @@ CACHES = {
             "CLIENT_CLASS": "django_redis.client.DefaultClient",
             "SOCKET_CONNECT_TIMEOUT": REDIS_SOCKET_TIMEOUT,
             "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+            # See llmgateway/redis_client.py: one immediate retry, no backoff.
+            "CONNECTION_POOL_KWARGS": {"retry": Retry(NoBackoff(), 1)},
         },
         "KEY_PREFIX": "django",
     }

@@ -34,3 +34,15 @@ def test_a_live_gateway_serves_health_over_http(live_gateway):
     assert response.status_code == 200
     assert response.json()["checks"]["database"] == "ok"
     assert response.headers["X-Request-ID"] == "live-1"
+
+
+@pytest.mark.django_db
+def test_it_reports_ok_when_every_dependency_answers(api_client, ollama_server):
+    response = api_client.get("/health")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "redis": "ok", "ollama": "ok"},
+    }
+    assert [r.path for r in ollama_server.requests] == ["/api/version"]
