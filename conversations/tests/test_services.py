@@ -114,8 +114,11 @@ async def test_it_titles_on_one_line_without_surrounding_space(user):
     assert (await Conversation.objects.aget(id=conversation.id)).title == "Hello world"
 
 
-def test_it_adds_a_message_in_two_queries(user, django_assert_num_queries):
+def test_it_adds_a_message_with_one_insert_and_one_update(user, django_assert_num_queries):
     conversation = conversation_create(user=user)
 
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(4) as captured:
         message_add(conversation=conversation, role="user", content=QUESTION)
+
+    statements = [q["sql"].split()[0] for q in captured.captured_queries]
+    assert statements == ["BEGIN", "INSERT", "UPDATE", "COMMIT"]
