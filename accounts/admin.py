@@ -1,4 +1,7 @@
-"""Django admin for users (role, active, quota override) and API keys (revoke; shown once)."""
+"""Django admin for users (role, active, quota override) and API keys (revoke; shown once).
+
+The admin's sign-in page uses ThrottledAdminAuthenticationForm, which names a lockout.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +9,17 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 
 from accounts import services
-from accounts.forms import ApiKeyAddForm, GatewayUserChangeForm, GatewayUserCreationForm
+from accounts.forms import (
+    ApiKeyAddForm,
+    GatewayUserChangeForm,
+    GatewayUserCreationForm,
+    ThrottledAdminAuthenticationForm,
+)
 from accounts.models import ApiKey, User
 
 KEY_SHOWN_ONCE = "The new API key is {key} — copy it now: it will not be shown again."
+
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 @admin.register(User)

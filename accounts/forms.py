@@ -1,11 +1,14 @@
-"""Admin forms for the custom user: email unique regardless of case, role on the add page."""
+"""Admin forms: the custom user (email unique regardless of case, role on the add page), and
+the admin's sign-in form, which says so when the login throttle has locked the account."""
 
 from __future__ import annotations
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from accounts.messages import EMAIL_TAKEN
+from accounts.backends import login_lockout
+from accounts.messages import EMAIL_TAKEN, LOGIN_LOCKED
 from accounts.models import ApiKey, User
 
 
@@ -38,3 +41,13 @@ class ApiKeyAddForm(forms.ModelForm):
     class Meta:
         model = ApiKey
         fields = ("user", "name")
+
+
+class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
+    """The admin's sign-in form; a refusal caused by the login throttle says how long to wait."""
+
+    def get_invalid_login_error(self) -> forms.ValidationError:
+        wait = login_lockout(self.request)
+        if wait is None:
+            return super().get_invalid_login_error()
+        return forms.ValidationError(LOGIN_LOCKED.format(seconds=wait), code="too_many_attempts")

@@ -13,6 +13,8 @@ REFRESH_TOKEN_NOT_REVOCABLE = (
     "The refresh token is invalid, expired, already revoked or not one of yours."
 )
 TOO_MANY_ATTEMPTS = "Too many failed sign-in attempts; try again after the time in Retry-After."
+# The Django admin's sign-in page, which has no Retry-After header to point at.
+LOGIN_LOCKED = "Too many failed sign-in attempts; try again in {seconds} seconds."
 INVALID_ACCESS_TOKEN = "The access token is invalid or expired."
 USER_INACTIVE = "This account is disabled."
 MALFORMED_API_KEY = "The X-API-Key header is malformed; expected sk- followed by the key."

@@ -14,13 +14,26 @@ def _authenticated(request) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
+def is_gateway_admin(user) -> bool:
+    """An active user with role=admin: /api/admin/* and the Django admin (SPEC section 5).
+
+    Takes any request.user, AnonymousUser and None included.
+    """
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and getattr(user, "role", None) == Role.ADMIN
+    )
+
+
 class IsAdminRole(BasePermission):
     """role == admin and active; grants /api/admin/* (SPEC section 5)."""
 
     message = "This endpoint is for administrators."
 
     def has_permission(self, request, view) -> bool:
-        return _authenticated(request) and request.user.role == Role.ADMIN
+        return is_gateway_admin(request.user)
 
 
 class IsJwtAuthenticated(BasePermission):

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.db.models import QuerySet
 
-from accounts.keys import api_key_digest, api_key_is_well_formed
+from accounts.keys import api_key_digest, api_key_display_prefix, api_key_is_well_formed
 from accounts.models import ApiKey, User
 from llmgateway.redis_client import REDIS_DOWN_ERRORS, sync_redis
 
@@ -33,19 +33,20 @@ class UserProfile:
 def api_key_get_by_raw_key(*, raw_key: str) -> ApiKey | None:
     """The key (with its user, in one query) whose digest matches, or None.
 
-    The digest is looked up through the unique index and then compared in constant time,
-    so nothing about a stored digest leaks through response timing.
+    The key's prefix is not secret: it only picks the candidates, through its index. What
+    decides is the digest, compared in constant time (the healthchecks pattern), so response
+    timing says nothing about how much of a stored digest a presented key matched.
     """
     if not api_key_is_well_formed(raw_key):
         return None
-    digest = api_key_digest(raw_key)
-    try:
-        api_key = ApiKey.objects.select_related("user").get(key_hash=digest)
-    except ApiKey.DoesNotExist:
-        return None
-    if not hmac.compare_digest(api_key.key_hash.encode(), digest.encode()):
-        return None
-    return api_key
+    digest = api_key_digest(raw_key).encode()
+    candidates = ApiKey.objects.select_related("user").filter(
+        prefix=api_key_display_prefix(raw_key)
+    )
+    for api_key in candidates:
+        if hmac.compare_digest(api_key.key_hash.encode(), digest):
+            return api_key
+    return None
 
 
 def api_key_list(*, user: User) -> QuerySet[ApiKey]:

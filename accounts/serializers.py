@@ -13,8 +13,20 @@ from rest_framework import serializers
 from accounts.models import ApiKey, User
 
 
+class NormalizedUsernameField(serializers.CharField):
+    """A username NFKC-normalised first, as User.normalize_username stores it, so the length
+    limit and the allowed characters are checked on what is saved (U+FDFA alone expands to
+    18 characters, spaces among them)."""
+
+    def to_internal_value(self, data) -> str:
+        value = super().to_internal_value(data)
+        if self.max_length is not None and len(value) > self.max_length:
+            return value  # refused as typed, not normalised first (as Django's UsernameField)
+        return User.normalize_username(value)
+
+
 class RegistrationSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
+    username = NormalizedUsernameField(max_length=150, validators=[UnicodeUsernameValidator()])
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(
         max_length=128, write_only=True, trim_whitespace=False, style={"input_type": "password"}

@@ -1,16 +1,17 @@
-"""Login failure counters in Redis: too many failures for one username or one IP → 429.
+"""Login throttle in Redis: too many attempts for one username or one address → locked.
 
-`login_fail:user:{username}` and `login_fail:ip:{address}` count failed sign-ins. Each
-counter expires LOGIN_LOCKOUT_SECONDS after its first failure, so a lockout always ends on
-its own: someone guessing at a username can delay its owner, never lock them out for good.
-Only failures count, and a successful sign-in clears its username's counter. An address
-gets IP_FAILURE_FACTOR times the per-username budget, because several people may share it.
-When Redis is down the check fails open (sign-in still works) and a warning is logged.
+`login_fail:user:{username}` and `login_fail:ip:{address}` count sign-in attempts. An
+attempt is reserved, counted under both keys in one Lua script, *before* the password is
+checked, so concurrent guesses cannot all pass a check while the slow hash runs: at most
+the budget ever reaches the password check. A success clears its username's counter and
+gives its address's attempt back, so in effect only failures count. Each counter expires
+LOGIN_LOCKOUT_SECONDS after its first attempt, so a lockout always ends on its own: someone
+guessing at a username can delay its owner, never lock them out for good. An address gets
+IP_FAILURE_FACTOR times the per-username budget, because several people may share it.
+When Redis is down the throttle fails open (sign-in still works) and a warning is logged.
 
-The client address is REMOTE_ADDR. Behind our nginx (`proxy_set_header X-Forwarded-For
-$proxy_add_x_forwarded_for`) REMOTE_ADDR is the proxy's private address and the real client
-is the last X-Forwarded-For hop, the one nginx appended; the earlier hops come from the
-client and are never trusted. A public REMOTE_ADDR means no proxy, so the header is ignored.
+The one caller is accounts.backends.ThrottledModelBackend, which both the API login and
+the Django admin's sign-in page go through.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import logging
 from django.conf import settings
 from django.http import HttpRequest
 
-from accounts.errors import TooManyAttempts
 from llmgateway.redis_client import REDIS_DOWN_ERRORS, sync_redis
 
 logger = logging.getLogger(__name__)
@@ -30,6 +30,16 @@ IP_FAILURE_FACTOR = 4
 
 
 def client_ip(request: HttpRequest) -> str:
+    """The address the throttle counts a request under.
+
+    Deployment assumption: nginx is the only way in (the gateway's port is not published)
+    and it overwrites X-Forwarded-For with `$remote_addr`, so the header holds exactly one
+    entry, written by nginx. Daphne with --proxy-headers (docker-compose, Dockerfile) puts
+    the first X-Forwarded-For entry, that same address, in REMOTE_ADDR; a Daphne without it
+    reports nginx's own private address. So REMOTE_ADDR is taken as Daphne reports it, and
+    only when it is private or loopback is the last X-Forwarded-For hop used instead. A
+    header that reaches a public REMOTE_ADDR is the client's own word and is ignored.
+    """
     remote = request.META.get("REMOTE_ADDR", "")
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if not forwarded or not _is_internal(remote):
@@ -69,48 +79,63 @@ def _limits(*, username: str, ip: str) -> list[tuple[str, int]]:
     return limits
 
 
-def login_attempt_check(*, username: str, ip: str) -> None:
-    """Raise TooManyAttempts (with Retry-After) when the username or the address is locked."""
-    limits = _limits(username=username, ip=ip)
-    try:
-        pipe = sync_redis().pipeline(transaction=False)
-        for key, _limit in limits:
-            pipe.get(key)
-            pipe.ttl(key)
-        replies = pipe.execute()
-    except REDIS_DOWN_ERRORS:
-        logger.warning("login throttle unavailable (Redis down); allowing the attempt")
-        return
-    waits = [
-        ttl if ttl > 0 else settings.LOGIN_LOCKOUT_SECONDS
-        for (_key, limit), count, ttl in zip(limits, replies[0::2], replies[1::2], strict=True)
-        if count is not None and int(count) >= limit
-    ]
-    if waits:
-        raise TooManyAttempts(headers={"Retry-After": str(max(waits))})
-
-
-# Count a failure under every key; the first failure in a window starts its clock. A key
-# left without a TTL (never expected) gets one here, so no counter can lock out for good.
-_RECORD_FAILURE = """
+# KEYS: the counters; ARGV[1]: the window in seconds; ARGV[i + 1]: the limit of KEYS[i].
+# A locked key admits nothing and counts nothing: the reply is the seconds until the last
+# lock ends. Otherwise the attempt is counted under every key (the first attempt in a
+# window starts its clock) and the reply is 0. A key found without a TTL (never expected)
+# gets one, so no counter can lock out for good.
+_RESERVE = """
+local wait = 0
+for i, key in ipairs(KEYS) do
+    if tonumber(redis.call('GET', key) or '0') >= tonumber(ARGV[i + 1]) then
+        local ttl = redis.call('TTL', key)
+        if ttl == -1 then
+            redis.call('EXPIRE', key, ARGV[1])
+            ttl = tonumber(ARGV[1])
+        end
+        wait = math.max(wait, ttl, 1)
+    end
+end
+if wait > 0 then return wait end
 for _, key in ipairs(KEYS) do
     redis.call('INCR', key)
     if redis.call('TTL', key) < 0 then redis.call('EXPIRE', key, ARGV[1]) end
+end
+return 0
+"""
+
+# KEYS[1]: the username's counter, cleared; KEYS[2] (if any): the address's, one given back.
+_RELEASE = """
+redis.call('DEL', KEYS[1])
+if KEYS[2] and tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then
+    redis.call('DECR', KEYS[2])
 end
 return 1
 """
 
 
-def login_failure_record(*, username: str, ip: str) -> None:
+def login_attempt_reserve(*, username: str, ip: str) -> int:
+    """Count an attempt before its password is checked: 0 admits it, else seconds to wait.
+
+    `username` is expected NFKC-normalised (User.normalize_username); case is folded here.
+    """
+    limits = _limits(username=username, ip=ip)
+    keys = [key for key, _limit in limits]
+    budgets = [limit for _key, limit in limits]
+    try:
+        wait = sync_redis().eval(
+            _RESERVE, len(keys), *keys, settings.LOGIN_LOCKOUT_SECONDS, *budgets
+        )
+    except REDIS_DOWN_ERRORS:
+        logger.warning("login throttle unavailable (Redis down); allowing the attempt")
+        return 0
+    return int(wait)
+
+
+def login_success_record(*, username: str, ip: str) -> None:
+    """The password was right: forget the username's attempts, give the address's back."""
     keys = [key for key, _limit in _limits(username=username, ip=ip)]
     try:
-        sync_redis().eval(_RECORD_FAILURE, len(keys), *keys, settings.LOGIN_LOCKOUT_SECONDS)
-    except REDIS_DOWN_ERRORS:
-        logger.warning("login throttle unavailable (Redis down); failure not counted")
-
-
-def login_success_record(*, username: str) -> None:
-    try:
-        sync_redis().delete(username_key(username))
+        sync_redis().eval(_RELEASE, len(keys), *keys)
     except REDIS_DOWN_ERRORS:
         logger.warning("login throttle unavailable (Redis down); counter not cleared")

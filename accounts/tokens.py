@@ -12,14 +12,21 @@ from dataclasses import dataclass
 
 from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from rest_framework.request import Request
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from accounts import throttling
-from accounts.errors import InvalidCredentials, InvalidRefreshToken, RefreshTokenNotRevocable
+from accounts.backends import login_lockout
+from accounts.errors import (
+    InvalidCredentials,
+    InvalidRefreshToken,
+    RefreshTokenNotRevocable,
+    TooManyAttempts,
+)
 from accounts.models import User
 
 
@@ -40,15 +47,19 @@ def token_pair_issue(*, user: User) -> TokenPair:
     )
 
 
-def token_pair_obtain(*, username: str, password: str, client_ip: str) -> TokenPair:
-    """Sign in with a password; failures are counted per username and per address."""
-    throttling.login_attempt_check(username=username, ip=client_ip)
-    # ModelBackend rejects inactive users and hashes even for unknown names (even timing).
-    user = authenticate(username=username, password=password)
+def token_pair_obtain(*, request: HttpRequest | Request, username: str, password: str) -> TokenPair:
+    """Sign in with a password through the authentication backends.
+
+    ThrottledModelBackend counts the attempt per username and per address (hence the
+    request) and reports a lock, which becomes a 429 with Retry-After. ModelBackend rejects
+    inactive users and hashes even for unknown names (even timing).
+    """
+    user = authenticate(request, username=username, password=password)
     if user is None:
-        throttling.login_failure_record(username=username, ip=client_ip)
+        wait = login_lockout(request)
+        if wait is not None:
+            raise TooManyAttempts(headers={"Retry-After": str(wait)})
         raise InvalidCredentials()
-    throttling.login_success_record(username=username)
     return token_pair_issue(user=user)
 
 

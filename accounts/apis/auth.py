@@ -20,7 +20,6 @@ from accounts.serializers import (
     RegistrationSerializer,
     TokenPairSerializer,
 )
-from accounts.throttling import client_ip
 
 TAGS = ["auth"]
 
@@ -70,9 +69,9 @@ class LoginApi(_PublicApi):
         serializer = LoginCredentialsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         pair = tokens.token_pair_obtain(
+            request=request,
             username=serializer.validated_data["username"],
             password=serializer.validated_data["password"],
-            client_ip=client_ip(request),
         )
         return Response(TokenPairSerializer(pair).data)
 

@@ -1,4 +1,4 @@
-"""X-API-Key authentication: lookup by digest, constant-time check, revocation, last use."""
+"""X-API-Key authentication: lookup by prefix, constant-time digest check, revocation, last use."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rest_framework.test import APIRequestFactory
 
 from accounts import selectors
 from accounts.authentication import ApiKeyAuthentication
-from accounts.keys import api_key_generate
+from accounts.keys import DISPLAY_PREFIX_LENGTH, api_key_digest, api_key_generate
 from accounts.messages import INVALID_API_KEY, MALFORMED_API_KEY
 from accounts.models import ApiKey
 from accounts.services import api_key_touch
@@ -80,7 +80,22 @@ def test_it_needs_one_query_when_the_key_was_used_recently(user_key, django_asse
         ApiKeyAuthentication().authenticate(request)
 
 
-def test_it_compares_the_digest_in_constant_time(user_key, monkeypatch):
+def _same_prefix_other_key(raw_key: str) -> str:
+    """A well-formed key that shares the stored key's (non-secret) prefix, nothing else."""
+    rest = raw_key[DISPLAY_PREFIX_LENGTH:]
+    return raw_key[:DISPLAY_PREFIX_LENGTH] + ("A" if rest[0] != "A" else "B") * len(rest)
+
+
+def test_it_refuses_a_key_with_the_right_prefix_but_the_wrong_rest(user_key):
+    forged = _same_prefix_other_key(user_key.raw_key)
+
+    assert selectors.api_key_get_by_raw_key(raw_key=forged) is None
+    _assert_refused(key_client_for(forged).get(ME), INVALID_API_KEY)
+
+
+def test_it_finds_keys_by_prefix_and_compares_digests_in_constant_time(user_key, monkeypatch):
+    # The prefix is not secret and picks the candidates; the digest decides, compared in
+    # constant time, so a presented key whose prefix matches is still checked digest-to-digest.
     calls = []
     real_compare = hmac.compare_digest
 
@@ -89,10 +104,13 @@ def test_it_compares_the_digest_in_constant_time(user_key, monkeypatch):
         return real_compare(a, b)
 
     monkeypatch.setattr(selectors.hmac, "compare_digest", spy)
+    forged = _same_prefix_other_key(user_key.raw_key)
 
-    found = selectors.api_key_get_by_raw_key(raw_key=user_key.raw_key)
+    assert selectors.api_key_get_by_raw_key(raw_key=forged) is None
+    assert calls == [(user_key.api_key.key_hash.encode(), api_key_digest(forged).encode())]
 
-    assert found == user_key.api_key
+    calls.clear()
+    assert selectors.api_key_get_by_raw_key(raw_key=user_key.raw_key) == user_key.api_key
     assert calls == [(user_key.api_key.key_hash.encode(),) * 2]
 
 

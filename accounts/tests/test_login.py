@@ -93,3 +93,18 @@ def test_it_rejects_other_media_types(api_client):
 
     assert response.status_code == 415
     assert "error" in response.json()
+
+
+@pytest.mark.django_db
+def test_it_signs_in_with_the_username_as_typed_at_registration(api_client):
+    typed = "\uff42\uff4f\uff42\uff12"  # full-width "bob2", stored NFKC-normalised
+    registered = api_client.post(
+        "/api/auth/register",
+        {"username": typed, "email": "bob2@example.com", "password": PASSWORD},
+        format="json",
+    )
+    assert registered.json()["username"] == "bob2"
+
+    response = api_client.post(URL, {"username": typed, "password": PASSWORD}, format="json")
+
+    _assert_token_pair(response)

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from rest_framework.test import APIRequestFactory
 
 from accounts.authentication import ApiKeyAuthentication, GatewayJWTAuthentication
-from accounts.permissions import IsAdminRole, IsJwtAuthenticated
+from accounts.permissions import IsAdminRole, IsJwtAuthenticated, is_gateway_admin
 
 
 def _request(user, authenticator=None):
@@ -46,3 +47,13 @@ def test_it_grants_admins_every_model_permission(admin_user, user):
     assert admin_user.has_perm("accounts.change_user")
     assert admin_user.has_module_perms("accounts")
     assert not user.has_perm("accounts.change_user")
+
+
+def test_is_gateway_admin_is_true_for_an_active_admin_only(admin_user, user):
+    assert is_gateway_admin(admin_user)
+    assert not is_gateway_admin(user)
+    assert not is_gateway_admin(AnonymousUser())
+    assert not is_gateway_admin(None)
+
+    admin_user.is_active = False
+    assert not is_gateway_admin(admin_user)

@@ -83,6 +83,33 @@ def test_it_rejects_a_username_that_only_looks_different(api_client, user):
     assert response.json()["error"]["message"] == USERNAME_TAKEN
 
 
+@pytest.mark.django_db
+def test_it_stores_the_username_nfkc_normalised(api_client):
+    response = api_client.post(URL, _body(username="\uff43\uff41\uff52\uff4f\uff4c"), format="json")
+
+    assert response.status_code == 201
+    assert response.json()["username"] == "carol"
+    assert User.objects.filter(username="carol").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "username",
+    [
+        "\ufdfa" * 10,  # 10 characters that NFKC expands to 180: over the 150 limit
+        "\ufdfa",  # NFKC gives words with spaces, which a username may not contain
+    ],
+)
+def test_it_validates_the_username_after_normalising_it(api_client, username):
+    response = api_client.post(URL, _body(username=username), format="json")
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert "username" in error["details"]
+    assert not User.objects.filter(email="carol@example.com").exists()
+
+
 def test_it_rejects_a_taken_email_whatever_its_case(api_client, user):
     response = api_client.post(URL, _body(email="BOB@Example.COM"), format="json")
 
