@@ -10,12 +10,8 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from accounts.permissions import is_gateway_admin
 from conversations.models import Conversation, Message
-
-
-def _is_gateway_admin(request: HttpRequest) -> bool:
-    user = request.user
-    return bool(user.is_active and getattr(user, "is_admin", False))
 
 
 class MessageInline(admin.TabularInline):
@@ -39,7 +35,7 @@ class MessageInline(admin.TabularInline):
     show_change_link = False
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return _is_gateway_admin(request)
+        return is_gateway_admin(request.user)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -75,10 +71,10 @@ class ConversationAdmin(admin.ModelAdmin):
         return conversation.message_count
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return _is_gateway_admin(request)
+        return is_gateway_admin(request.user)
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return _is_gateway_admin(request)
+        return is_gateway_admin(request.user)
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -87,4 +83,4 @@ class ConversationAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return _is_gateway_admin(request)
+        return is_gateway_admin(request.user)

@@ -51,10 +51,10 @@ if JWT_ALGORITHM not in {"HS256", "HS384", "HS512"}:
     )
 JWT_EXPIRE_MINUTES = env_int("JWT_EXPIRE_MINUTES", 60, minimum=1)
 JWT_REFRESH_EXPIRE_DAYS = env_int("JWT_REFRESH_EXPIRE_DAYS", 7, minimum=1)
-OLLAMA_URL = env_url(
-    "OLLAMA_URL", "http://localhost:11434", schemes=("http", "https")
-).rstrip("/")
+OLLAMA_URL = env_url("OLLAMA_URL", "http://localhost:11434", schemes=("http", "https")).rstrip("/")
 OLLAMA_TIMEOUT = env_float("OLLAMA_TIMEOUT", 120.0, minimum=0.1)
+# A whole agent run (every LLM call and retry); below nginx's proxy_read_timeout of 300 s.
+AGENT_DEADLINE_SECONDS = env_float("AGENT_DEADLINE_SECONDS", 240.0, minimum=1.0)
 OLLAMA_KEEP_ALIVE = env_str("OLLAMA_KEEP_ALIVE", "5m")
 MODEL_SIMPLE = env_str("MODEL_SIMPLE", "llama3.2:3b")
 MODEL_COMPLEX = env_str("MODEL_COMPLEX", "qwen2.5:7b")
@@ -172,6 +172,8 @@ TEMPLATES = [
 ]
 
 AUTH_USER_MODEL = "accounts.User"
+# Login throttling lives in the backend so the API login and the admin login share it.
+AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

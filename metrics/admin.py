@@ -13,15 +13,11 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import URLPattern, URLResolver, path
 
+from accounts.permissions import is_gateway_admin
 from metrics.dashboard import usage_dashboard_view
 from metrics.models import UsageRecord
 
 DASHBOARD_URL_NAME = "usage-dashboard"
-
-
-def _is_gateway_admin(request: HttpRequest) -> bool:
-    user = request.user
-    return bool(user.is_active and getattr(user, "is_admin", False))
 
 
 @admin.register(UsageRecord)
@@ -68,10 +64,10 @@ class UsageRecordAdmin(admin.ModelAdmin):
     readonly_fields = fields
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return _is_gateway_admin(request)
+        return is_gateway_admin(request.user)
 
     def has_view_permission(self, request: HttpRequest, obj: UsageRecord | None = None) -> bool:
-        return _is_gateway_admin(request)
+        return is_gateway_admin(request.user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
