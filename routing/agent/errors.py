@@ -14,8 +14,9 @@ class LlmUnavailableError(Exception):
 
     Raised when the server is unreachable, answers with an HTTP error (404 missing model,
     500 runner failure, ...), reports an error in the middle of a stream, drops the
-    connection, or takes longer than `OLLAMA_TIMEOUT` for one call. Web search failures are
-    not LLM failures and never raise this.
+    connection, takes longer than `OLLAMA_TIMEOUT` for one call, or the whole run misses
+    its deadline (`AGENT_DEADLINE_SECONDS`). Web search failures are not LLM failures and
+    never raise this.
     """
 
     def __init__(self, message: str, *, model: str | None = None) -> None:

@@ -7,7 +7,8 @@ text (NFKC, case-folded, zero-width characters removed, whitespace collapsed) an
 de-spaced form ("i g n o r e" -> "ignore"); "squashed" patterns run on the text with every
 space and punctuation mark removed and leetspeak undone, which is also how Korean is
 matched, since Korean spacing varies. `unless` names look-alike contexts (phones,
-games, food) that make a match innocent.
+games, food) that make a match innocent. Each pattern also keeps the literals any match
+must contain (`guard_prefilter.py`), so its regex runs only on text that holds them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Literal
+
+from routing.agent.guard_prefilter import Needs, has_required_literals, required_literals
 
 Category = Literal["prompt_injection", "harmful_content"]
 
@@ -61,11 +64,26 @@ class GuardPattern:
     regex: re.Pattern[str]
     variant: Literal["text", "squashed"] = "text"
     unless: re.Pattern[str] | None = None
+    # Literal sets every match contains (one member of each): checked before the regex.
+    needs: Needs = ()
+
+    def may_match(self, candidate: str) -> bool:
+        """The prefilter: False when the regex cannot match `candidate`."""
+        return has_required_literals(self.needs, candidate)
+
+    def matches(self, candidate: str) -> bool:
+        return self.may_match(candidate) and self.regex.search(candidate) is not None
 
 
 def _p(name: str, category: Category, regex: str, variant="text", unless=None) -> GuardPattern:
+    compiled = re.compile(regex)
     return GuardPattern(
-        name, category, re.compile(regex), variant, re.compile(unless) if unless else None
+        name,
+        category,
+        compiled,
+        variant,
+        re.compile(unless) if unless else None,
+        required_literals(compiled),
     )
 
 

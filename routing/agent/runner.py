@@ -8,6 +8,10 @@ a fallback), then the AgentResult. Only the first classification is announced. W
 output guard retries, the rejected attempt's chunks (empty or punctuation-only, by
 definition of a rejected answer) have already been sent: `AgentResult.response` is the
 authoritative answer. Closing the generator cancels the graph and the in-flight request.
+
+Both run within AGENT_DEADLINE_SECONDS (`deadline.py`): past it, the graph is cancelled and
+LlmUnavailableError raised. `stream_agent` bounds each wait for the graph's next part by the
+same instant, so the deadline never cancels the consumer's own awaits between parts.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
 
+from routing.agent.deadline import Deadline
 from routing.agent.graph import get_graph, run_config
 from routing.agent.llm import FINAL_ANSWER_TAG, FINAL_TEXT_KEY
 
@@ -127,7 +132,8 @@ def final_text(mode: str, data: Any) -> str | None:
 
 async def run_agent(query: str, history: list[dict]) -> AgentResult:
     """Answer `query` in the context of `history`; raises LlmUnavailableError."""
-    state = await get_graph().ainvoke(initial_state(query, history), run_config())
+    deadline = Deadline()
+    state = await deadline.run(get_graph().ainvoke(initial_state(query, history), run_config()))
     return to_result(state)
 
 
@@ -135,6 +141,7 @@ async def stream_agent(
     query: str, history: list[dict]
 ) -> AsyncIterator[AgentMeta | AgentToken | AgentResult]:
     """Stream the answer: AgentMeta, AgentToken..., AgentResult (blocked: the result only)."""
+    deadline = Deadline()
     final: dict[str, Any] | None = None
     announced = False
     parts = get_graph().astream(
@@ -144,7 +151,12 @@ async def stream_agent(
         subgraphs=True,
     )
     async with aclosing(parts):  # closing it cancels the running node and its request
-        async for namespace, mode, data in parts:
+        while True:
+            deadline.check()
+            part = await deadline.run(anext(parts, None))
+            if part is None:
+                break
+            namespace, mode, data = part
             if text := final_text(mode, data):
                 yield AgentToken(text)
             elif namespace:

@@ -3,19 +3,16 @@
 Every hop (the URL and each redirect, at most MAX_REDIRECTS) goes through
 `url_guard.check_url`, and the connection is made by a network backend pinned to the
 address that check approved: the HTTP client never resolves a name itself, so DNS
-rebinding and parser differences cannot steer it elsewhere. Time, bytes read (before and
-after decompression) and the returned text are all bounded.
+rebinding and parser differences cannot steer it elsewhere (`url_transport.py` holds that
+backend and the bounded body reader). Time, bytes read (before and after decompression)
+and the returned text are all bounded.
 """
 
 from __future__ import annotations
 
 import asyncio
-import codecs
-import contextlib
 import functools
 import ssl
-import zlib
-from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -24,6 +21,13 @@ import httpx
 
 from routing.agent.page_text import extract_text
 from routing.agent.url_guard import AddressPolicy, Target, UrlFetchError, UrlRefused, check_url
+from routing.agent.url_transport import PinnedBackend as _PinnedBackend
+from routing.agent.url_transport import (
+    content_type,
+    read_capped,
+    request_url,
+    response_headers,
+)
 
 __all__ = ["PageText", "UrlFetchError", "UrlRefused", "fetch_text"]
 
@@ -80,11 +84,11 @@ async def _follow(
                 _pinned_pool(target) as pool,
                 pool.stream(
                     "GET",
-                    _request_url(target),
+                    request_url(target),
                     headers=[(b"Host", target.host_header.encode()), *_REQUEST_HEADERS],
                 ) as response,
             ):
-                headers = _headers(response.headers)
+                headers = response_headers(response.headers)
                 if response.status in REDIRECT_STATUSES:
                     if not headers.get("location"):
                         raise UrlFetchError("the page redirected without a location")
@@ -92,19 +96,19 @@ async def _follow(
                     continue
                 if not 200 <= response.status < 300:
                     raise UrlFetchError(f"the server answered HTTP {response.status}")
-                content_type, charset = _content_type(headers.get("content-type", ""))
-                if content_type not in ALLOWED_CONTENT_TYPES:
+                media_type, charset = content_type(headers.get("content-type", ""))
+                if media_type not in ALLOWED_CONTENT_TYPES:
                     raise UrlFetchError(
-                        f"unsupported content type {content_type or 'unknown'} "
+                        f"unsupported content type {media_type or 'unknown'} "
                         "(only HTML and plain text pages can be read)"
                     )
-                body, cut = await _read_capped(
+                body, cut = await read_capped(
                     response.aiter_stream(), headers.get("content-encoding", ""), max_bytes
                 )
         except (httpcore.NetworkError, httpcore.TimeoutException, httpcore.ProtocolError) as exc:
             raise UrlFetchError(f"could not fetch {target.host}: {_problem(exc)}") from exc
         # Parsing up to a megabyte of HTML is CPU work: keep it off the event loop.
-        title, text = await asyncio.to_thread(_page_text, body, charset, content_type)
+        title, text = await asyncio.to_thread(_page_text, body, charset, media_type)
         return PageText(
             url=target.url,
             title=title,
@@ -128,45 +132,6 @@ def _problem(exc: Exception) -> str:
     return "the connection failed"
 
 
-class _PinnedBackend(httpcore.AsyncNetworkBackend):
-    """Connects to the checked address only, and only for the host it was checked for."""
-
-    def __init__(self, target: Target) -> None:
-        self._target = target
-        self._inner = httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        if (host, port) != (self._target.host, self._target.port):
-            raise UrlRefused(f"connection to unchecked host {host}:{port} refused")
-        return await self._inner.connect_tcp(
-            str(self._target.address),
-            port,
-            timeout=timeout,
-            local_address=local_address,
-            socket_options=socket_options,
-        )
-
-    async def connect_unix_socket(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
-        raise UrlRefused("unix sockets are not allowed")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
-def _request_url(target: Target) -> httpcore.URL:
-    # Built from the guard's own parse, so the client cannot read the URL differently.
-    return httpcore.URL(
-        scheme=target.scheme, host=target.host, port=target.port, target=target.path
-    )
-
-
 def _pinned_pool(target: Target) -> httpcore.AsyncConnectionPool:
     # TLS still verifies the certificate for the URL's host name: SNI is target.host.
     return httpcore.AsyncConnectionPool(
@@ -179,56 +144,5 @@ def _ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
-    return {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in raw}
-
-
-def _content_type(value: str) -> tuple[str, str]:
-    media_type, *params = (part.strip() for part in value.split(";"))
-    charset = "utf-8"
-    for param in params:
-        key, _, raw = param.partition("=")
-        if key.strip().lower() == "charset":
-            candidate = raw.strip().strip("\"'")
-            # An unknown label keeps UTF-8: with replacement characters it still reads.
-            with contextlib.suppress(LookupError):
-                charset = codecs.lookup(candidate).name
-    return media_type.lower(), charset
-
-
-async def _read_capped(
-    chunks: AsyncIterator[bytes], encoding: str, max_bytes: int
-) -> tuple[bytes, bool]:
-    """Read at most `max_bytes` of the (decompressed) body; return it and whether it was cut."""
-    decompressor = _decompressor(encoding.strip().lower())
-    body = bytearray()
-    raw_read = 0
-    async for chunk in chunks:
-        raw_read += len(chunk)
-        room = max_bytes - len(body)
-        if decompressor is None:
-            body += chunk[:room]
-            cut = len(chunk) > room
-        else:
-            try:
-                # max_length bounds what a decompression bomb can expand to.
-                body += decompressor.decompress(chunk, room)
-            except zlib.error as exc:
-                raise UrlFetchError("the page's compressed body is corrupt") from exc
-            cut = bool(decompressor.unconsumed_tail) or len(body) >= max_bytes
-        if cut or raw_read > max_bytes:
-            return bytes(body), True
-    return bytes(body), False
-
-
-def _decompressor(encoding: str) -> zlib._Decompress | None:
-    if encoding in ("", "identity"):
-        return None
-    if encoding in ("gzip", "x-gzip", "deflate"):
-        # wbits 32 + MAX_WBITS accepts both gzip and zlib-wrapped deflate streams.
-        return zlib.decompressobj(32 + zlib.MAX_WBITS)
-    raise UrlFetchError(f"unsupported content encoding {encoding}")
-
-
-def _page_text(body: bytes, charset: str, content_type: str) -> tuple[str, str]:
-    return extract_text(body.decode(charset, errors="replace"), content_type)
+def _page_text(body: bytes, charset: str, media_type: str) -> tuple[str, str]:
+    return extract_text(body.decode(charset, errors="replace"), media_type)

@@ -1,42 +1,45 @@
 """Web search for the agent: news and text results at once, bounded by WEB_SEARCH_TIMEOUT.
 
 The backend is the class named by `settings.WEB_SEARCH_BACKEND` (`DdgsBackend` in
-production, a fake in tests). Search is best effort (SPEC section 8): every failure —
-no network, rate limit, timeout, a scraping library error — surfaces as
-`SearchUnavailable`, so the agent can say live results were unavailable.
+production, a fake in tests). Its blocking calls run on a pool of their own
+(`SEARCH_THREADS`), not the loop's default executor that DNS lookups (url_guard) and HTML
+parsing (url_fetch) share: searches neither starve them nor queue behind them, so
+WEB_SEARCH_TIMEOUT measures the search. Search is best effort (SPEC section 8): every
+failure — no network, rate limit, timeout, a scraping library error — surfaces as
+`SearchUnavailable`, so the agent can say live results were unavailable. Hits are
+normalised and merged in `search_hits.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from itertools import chain, zip_longest
+import os
+import threading
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
 
 from ddgs import DDGS
 from ddgs.exceptions import DDGSException, RatelimitException, TimeoutException
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from routing.agent.search_hits import SearchHit, merge_hits, normalise_hit
+
+__all__ = ["DdgsBackend", "SearchHit", "SearchUnavailable", "normalise_hit", "web_search"]
+
 logger = logging.getLogger(__name__)
 
-MAX_TITLE_CHARS = 300
-MAX_SNIPPET_CHARS = 500
+# Two per search (text and news): four searches at once before any waits for a thread.
+SEARCH_THREADS = 8
 # ddgs's own message when every engine answered but none found anything.
 _DDGS_NO_RESULTS = "No results found."
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    """One search result, normalised from whatever shape the backend returned."""
-
-    title: str
-    url: str
-    snippet: str
+# Threads start on demand; a search stuck past its timeout holds one until ddgs gives up.
+_executor = ThreadPoolExecutor(max_workers=SEARCH_THREADS, thread_name_prefix="web-search")
+_clients = threading.local()
 
 
 class SearchUnavailable(Exception):
@@ -64,9 +67,18 @@ class DdgsBackend:
     def news(self, query: str, max_results: int) -> list[dict[str, Any]]:
         return self._search("news", query, max_results)
 
+    def _client(self) -> DDGS:
+        """This thread's DDGS: its engines keep their HTTP sessions from search to search.
+        Rebuilt when what it was built from changes: the class (tests swap it), the
+        timeout, ddgs's proxy variable."""
+        key = (DDGS, self._timeout, os.environ.get("DDGS_PROXY"))
+        if getattr(_clients, "key", None) != key:
+            _clients.ddgs, _clients.key = DDGS(timeout=self._timeout), key
+        return _clients.ddgs
+
     def _search(self, kind: str, query: str, max_results: int) -> list[dict[str, Any]]:
         try:
-            return getattr(DDGS(timeout=self._timeout), kind)(query, max_results=max_results)
+            return getattr(self._client(), kind)(query, max_results=max_results)
         except RatelimitException as exc:
             raise SearchUnavailable(f"{kind} search was rate limited") from exc
         except TimeoutException as exc:
@@ -88,8 +100,11 @@ async def web_search(query: str, *, max_results: int = 5) -> list[SearchHit]:
     if not query or max_results < 1:
         return []
     backend = _backend()
+    loop = asyncio.get_running_loop()
     tasks = {
-        kind: asyncio.create_task(asyncio.to_thread(getattr(backend, kind), query, max_results))
+        kind: loop.run_in_executor(
+            _executor, functools.partial(getattr(backend, kind), query, max_results)
+        )
         for kind in ("text", "news")
     }
     try:
@@ -101,7 +116,7 @@ async def web_search(query: str, *, max_results: int = 5) -> list[SearchHit]:
     answers, problems = _collect(tasks)
     if not answers:
         raise SearchUnavailable("; ".join(dict.fromkeys(problems)))  # unique, in order
-    return _merge(answers.get("text", []), answers.get("news", []), max_results)
+    return merge_hits(answers.get("text", []), answers.get("news", []), max_results)
 
 
 def _backend() -> SearchBackend:
@@ -113,7 +128,7 @@ def _backend() -> SearchBackend:
     return backend_class()
 
 
-def _collect(tasks: Mapping[str, asyncio.Task]) -> tuple[dict[str, list], list[str]]:
+def _collect(tasks: Mapping[str, asyncio.Future]) -> tuple[dict[str, list], list[str]]:
     answers: dict[str, list] = {}
     problems: list[str] = []
     for kind, task in tasks.items():
@@ -128,43 +143,3 @@ def _collect(tasks: Mapping[str, asyncio.Task]) -> tuple[dict[str, list], list[s
         else:
             answers[kind] = task.result()
     return answers, problems
-
-
-def _merge(text: Iterable, news: Iterable, max_results: int) -> list[SearchHit]:
-    """Interleave text and news hits, so both kinds make the cut, dropping repeated URLs."""
-    hits: list[SearchHit] = []
-    seen: set[str] = set()
-    for raw in chain.from_iterable(zip_longest(text, news)):
-        hit = normalise_hit(raw)
-        if hit is None or (key := _url_key(hit.url)) in seen:
-            continue
-        seen.add(key)
-        hits.append(hit)
-        if len(hits) == max_results:
-            break
-    return hits
-
-
-def normalise_hit(raw: object) -> SearchHit | None:
-    """Build a SearchHit from a ddgs-style dict (text: href/body, news: url/body, ...)."""
-    if not isinstance(raw, Mapping):
-        return None
-    url = _clean(raw.get("href") or raw.get("url") or raw.get("link"))
-    if not url.lower().startswith(("http://", "https://")):
-        return None
-    title = _clean(raw.get("title")) or url
-    snippet = _clean(
-        raw.get("body") or raw.get("excerpt") or raw.get("snippet") or raw.get("description")
-    )
-    return SearchHit(title=title[:MAX_TITLE_CHARS], url=url, snippet=snippet[:MAX_SNIPPET_CHARS])
-
-
-def _clean(value: object) -> str:
-    return " ".join(value.split()) if isinstance(value, str) else ""
-
-
-def _url_key(url: str) -> str:
-    """Compare URLs without case in scheme and host, fragment or trailing slash."""
-    parts = urlsplit(url)
-    path = parts.path.rstrip("/")
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))

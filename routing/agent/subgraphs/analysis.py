@@ -15,7 +15,6 @@ from collections.abc import Awaitable
 from typing import Annotated, Any, TypedDict, TypeVar
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
-from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from pydantic import BaseModel
 
@@ -27,6 +26,7 @@ from routing.agent.prompts import (
     DECOMPOSER_SYSTEM,
     RESEARCHER_SYSTEM,
 )
+from routing.agent.subgraphs.chain import compile_chain
 
 MIN_SUB_QUESTIONS = 2
 MAX_SUB_QUESTIONS = 4
@@ -131,12 +131,14 @@ async def synthesizer(state: AnalysisState) -> dict[str, Any]:
 
 def build_analysis_subgraph() -> CompiledStateGraph:
     """Compile the three-step analysis subgraph."""
-    builder = StateGraph(AnalysisState, input_schema=AnalysisInput, output_schema=AnalysisOutput)
-    builder.add_node("decomposer", decomposer)
-    builder.add_node("researcher", researcher)
-    builder.add_node("synthesizer", synthesizer)
-    builder.add_edge(START, "decomposer")
-    builder.add_edge("decomposer", "researcher")
-    builder.add_edge("researcher", "synthesizer")
-    builder.add_edge("synthesizer", END)
-    return builder.compile(name="analysis")
+    return compile_chain(
+        "analysis",
+        state=AnalysisState,
+        input_schema=AnalysisInput,
+        output_schema=AnalysisOutput,
+        steps=[
+            ("decomposer", decomposer),
+            ("researcher", researcher),
+            ("synthesizer", synthesizer),
+        ],
+    )

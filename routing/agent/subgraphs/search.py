@@ -1,7 +1,9 @@
 """Search subgraph: query_refiner (small model) -> web_search -> synthesizer (large model).
 
 A search failure is not an error: the synthesizer is told live results were unavailable,
-and the answer starts with a note saying so whatever the model writes.
+and the answer ends with a note saying so whatever the model writes. The note is added
+(and streamed) after the model's answer, and only to an answer the output guard will
+accept: a rejected attempt streams no note, so a retry never sends it twice.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ import operator
 from typing import Annotated, Any, TypedDict
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
-from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from routing.agent import llm
@@ -25,6 +26,7 @@ from routing.agent.prompts import (
     localized,
 )
 from routing.agent.state import Source
+from routing.agent.subgraphs.chain import compile_chain
 from routing.agent.web_search import SearchUnavailable, web_search
 
 MAX_RESULTS = 5
@@ -92,29 +94,31 @@ async def synthesizer(state: SearchState) -> dict[str, Any]:
     model = model_for("search", state["complexity"])
     if state["search_failed"]:
         system = SEARCH_UNAVAILABLE_SYSTEM
-        note = localized(SEARCH_UNAVAILABLE_NOTE, state["query"]) + "\n\n"
-        llm.emit_final_text(note)
     else:
         system = SEARCH_SYNTH_SYSTEM.format(
             results="\n\n".join(state["search_results"]) or SEARCH_NO_RESULTS
         )
-        note = ""
     messages = [SystemMessage(system), *state["history"], HumanMessage(state["query"])]
     reply = await llm.call(llm.chat_model(model, final=True), messages, model=model)
     answer = llm.text_of(reply)
     # An empty answer stays empty so the output guard can retry; the note alone is no answer.
-    response = note + answer if is_acceptable(answer) else answer
-    return {"response": response, "model": model, **llm.usage(reply)}
+    if state["search_failed"] and is_acceptable(answer):
+        note = "\n\n" + localized(SEARCH_UNAVAILABLE_NOTE, state["query"])
+        llm.emit_final_text(note)
+        answer += note
+    return {"response": answer, "model": model, **llm.usage(reply)}
 
 
 def build_search_subgraph() -> CompiledStateGraph:
     """Compile the three-step search subgraph."""
-    builder = StateGraph(SearchState, input_schema=SearchInput, output_schema=SearchOutput)
-    builder.add_node("query_refiner", query_refiner)
-    builder.add_node("web_search", search)
-    builder.add_node("synthesizer", synthesizer)
-    builder.add_edge(START, "query_refiner")
-    builder.add_edge("query_refiner", "web_search")
-    builder.add_edge("web_search", "synthesizer")
-    builder.add_edge("synthesizer", END)
-    return builder.compile(name="search")
+    return compile_chain(
+        "search",
+        state=SearchState,
+        input_schema=SearchInput,
+        output_schema=SearchOutput,
+        steps=[
+            ("query_refiner", query_refiner),
+            ("web_search", search),
+            ("synthesizer", synthesizer),
+        ],
+    )

@@ -73,7 +73,7 @@ async def test_search_failure_is_stated_not_raised(script, fake_search):
     script.add(classification("search"), structured=True)
     result = await run_agent("Latest news?", [])
     assert result.outcome == "ok"
-    assert result.response.startswith(SEARCH_UNAVAILABLE_NOTE["en"])
+    assert result.response.endswith(SEARCH_UNAVAILABLE_NOTE["en"])
     assert "unavailable" in script.calls[-1].system
     assert result.sources == []
 

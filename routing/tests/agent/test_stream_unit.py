@@ -58,13 +58,24 @@ async def test_search_streams_only_the_synthesizer(script, fake_search):
     assert text == result.response
 
 
-async def test_search_failure_streams_the_note_first(script, fake_search):
+async def test_search_failure_streams_the_note_after_the_answer(script, fake_search):
     fake_search.error = SearchUnavailable("offline")
     script.add(classification("search"), structured=True)
     events = await collect("Latest news?")
     tokens = [e for e in events if isinstance(e, AgentToken)]
-    assert tokens[0].content.startswith(SEARCH_UNAVAILABLE_NOTE["en"])
+    assert tokens[-1].content.endswith(SEARCH_UNAVAILABLE_NOTE["en"])
     assert "".join(t.content for t in tokens) == events[-1].response
+
+
+async def test_search_failure_streams_the_note_once_across_retries(script, fake_search):
+    fake_search.error = SearchUnavailable("offline")
+    script.add(classification("search"), structured=True)
+    script.add("...", model=COMPLEX, times=1)  # the first answer is rejected
+    events = await collect("Latest news?")
+    text = "".join(e.content for e in events if isinstance(e, AgentToken))
+    assert text.count(SEARCH_UNAVAILABLE_NOTE["en"]) == 1
+    # Only the rejected attempt's content-free chunks come before the final answer.
+    assert text == "..." + events[-1].response
 
 
 async def test_analysis_streams_neither_decomposer_nor_researchers(script):
