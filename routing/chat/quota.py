@@ -1,0 +1,95 @@
+"""Per-user, per-minute chat quota in Redis (SPEC sections 7 and 9).
+
+`quota:{user_id}:{yyyyMMddHHmm}` (UTC) is INCRemented and given a 120 s EXPIRE in one
+MULTI/EXEC transaction, so the counter never outlives its minute and concurrent requests
+each see their own count: exactly `limit` of them are admitted, however many race.
+A rejected request still increments the counter; that only moves the count, never the
+number admitted.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.conf import settings
+
+from llmgateway.errors import QuotaExceeded
+from llmgateway.redis_client import REDIS_DOWN_ERRORS, async_redis
+from metrics import recorders
+from routing.chat.timing import timed
+
+logger = logging.getLogger(__name__)
+
+KEY_TTL_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class QuotaStatus:
+    """Where the caller stands this minute."""
+
+    limit: int
+    count: int
+    reset_at: int  # epoch seconds of the start of the next minute
+
+    @property
+    def allowed(self) -> bool:
+        return self.count <= self.limit
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.count)
+
+    def retry_after(self, now: float | None = None) -> int:
+        """Whole seconds until the next minute, at least 1."""
+        now = time.time() if now is None else now
+        return max(1, math.ceil(self.reset_at - now))
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(self.reset_at),
+        }
+
+
+def quota_limit_for(user) -> int:
+    """The user's own `quota_per_minute` when set (0 is a real limit), else the default."""
+    override = getattr(user, "quota_per_minute", None)
+    return settings.QUOTA_PER_MINUTE if override is None else override
+
+
+def quota_key(user_id, now: datetime) -> str:
+    return f"quota:{user_id}:{now:%Y%m%d%H%M}"
+
+
+async def quota_consume(*, user) -> QuotaStatus | None:
+    """Count one chat request against the user's minute; raise `QuotaExceeded` when over.
+
+    Returns None when Redis is unavailable: the gateway fails open (the request is
+    allowed and a warning logged) rather than turning a cache outage into an API outage.
+    """
+    now = datetime.now(UTC)
+    key = quota_key(user.pk, now)
+    minute_start = now.replace(second=0, microsecond=0).timestamp()
+    try:
+        with timed("redis"):
+            async with async_redis().pipeline(transaction=True) as pipe:
+                pipe.incr(key)
+                pipe.expire(key, KEY_TTL_SECONDS)
+                count, _ = await pipe.execute()
+    except REDIS_DOWN_ERRORS as exc:
+        logger.warning("quota check skipped, Redis unavailable (fail-open): %s", exc)
+        await recorders.record_redis_fallback("quota_fail_open")
+        return None
+    status = QuotaStatus(
+        limit=quota_limit_for(user), count=int(count), reset_at=int(minute_start) + 60
+    )
+    if not status.allowed:
+        await recorders.record_quota_rejection()
+        headers = {**status.headers(), "Retry-After": str(status.retry_after(now.timestamp()))}
+        raise QuotaExceeded(headers=headers)
+    return status

@@ -1,0 +1,94 @@
+"""ChatRequest / ChatResponse (SPEC section 6) and the error envelope, for both endpoints.
+
+Input is strict: unknown fields are rejected, and strings, lists and ids must arrive as
+such (DRF would otherwise turn `123` into "123" or a UUID).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_serializer
+from rest_framework import serializers
+
+MAX_PRIOR_MESSAGES = 100
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers and booleans instead of converting them."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictUUIDField(serializers.UUIDField):
+    """A UUIDField that accepts only a UUID string (DRF also accepts integers)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
+class NoUnknownFieldsMixin:
+    """Reject fields the serializer does not declare: a typo must not be silently ignored."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class ChatMessageInputSerializer(NoUnknownFieldsMixin, serializers.Serializer):
+    role = serializers.ChoiceField(choices=["user", "assistant"])
+    content = StrictCharField(
+        allow_blank=True, trim_whitespace=False, max_length=settings.QUERY_HARD_CAP_CHARS
+    )
+
+
+# Swagger appends "Request" to request components (COMPONENT_SPLIT_REQUEST): "ChatRequest".
+@extend_schema_serializer(component_name="Chat")
+class ChatRequestSerializer(NoUnknownFieldsMixin, serializers.Serializer):
+    query = StrictCharField(max_length=settings.QUERY_HARD_CAP_CHARS)
+    messages = serializers.ListField(
+        child=ChatMessageInputSerializer(),
+        required=False,
+        default=list,
+        max_length=MAX_PRIOR_MESSAGES,
+        help_text="Prior turns, oldest first; used as context only without a conversation_id.",
+    )
+    conversation_id = StrictUUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Continue this conversation (its stored history is the context).",
+    )
+
+
+class ChatSourceSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    url = serializers.CharField()
+
+
+class ChatUsageSerializer(serializers.Serializer):
+    prompt_tokens = serializers.IntegerField()
+    completion_tokens = serializers.IntegerField()
+    total_tokens = serializers.IntegerField()
+
+
+class ChatResponseSerializer(serializers.Serializer):
+    query = serializers.CharField()
+    intent = serializers.CharField(help_text="search | analysis | creative | general")
+    complexity = serializers.CharField(help_text="simple | complex")
+    model = serializers.CharField(help_text="The model that wrote the final answer.")
+    response = serializers.CharField()
+    conversation_id = serializers.UUIDField()
+    confidence = serializers.FloatField()
+    is_blocked = serializers.BooleanField()
+    block_reason = serializers.CharField(allow_null=True)
+    cached = serializers.BooleanField(help_text="Served from the response cache (no LLM call).")
+    sources = ChatSourceSerializer(many=True)
+    usage = ChatUsageSerializer(help_text="Tokens this request spent (0 for a cache hit).")

@@ -1,0 +1,84 @@
+"""`POST /api/chat/` and `POST /api/chat/stream`: thin async views over the chat pipeline.
+
+Both validate the ChatRequest, take one unit of quota, prepare the turn (`turn_begin`)
+and hand it to the JSON pipeline or the SSE stream. Every response, errors included,
+carries Server-Timing and, once the quota was counted, the X-RateLimit-* headers.
+"""
+
+from __future__ import annotations
+
+from adrf.views import APIView
+from django.http import StreamingHttpResponse
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import ApiKey
+from routing.chat.pipeline import chat_complete
+from routing.chat.quota import QuotaStatus, quota_consume
+from routing.chat.schema import chat_schema, chat_stream_schema
+from routing.chat.serializers import ChatRequestSerializer, ChatResponseSerializer
+from routing.chat.streaming import chat_stream
+from routing.chat.timing import RequestTiming, timing_start
+from routing.chat.turn import ChatTurn, turn_begin
+
+
+class _ChatApiBase(APIView):
+    """What both chat endpoints share: timing, the quota gate, turn preparation, headers."""
+
+    timing: RequestTiming
+    quota: QuotaStatus | None = None
+
+    async def async_dispatch(self, request, *args, **kwargs):
+        # Started before authentication so `gateway` covers the whole request.
+        self.timing = timing_start()
+        return await super().async_dispatch(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.quota is not None:
+            for name, value in self.quota.headers().items():
+                response.headers.setdefault(name, value)
+        # A stream's headers leave before the model runs: only what is known by then.
+        response["Server-Timing"] = self.timing.header(llm=not response.streaming)
+        return response
+
+    async def begin_turn(self, request: Request) -> ChatTurn:
+        """Validate (a bad request costs no quota), count the quota, prepare the turn."""
+        serializer = ChatRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        self.quota = await quota_consume(user=request.user)
+        turn = await turn_begin(
+            user=request.user,
+            api_key=request.auth if isinstance(request.auth, ApiKey) else None,
+            query=data["query"],
+            messages=[dict(m) for m in data["messages"]],
+            conversation_id=data["conversation_id"],
+        )
+        # The access log line (llmgateway.middleware) reports cache hits.
+        request._request.cached = turn.cached is not None
+        return turn
+
+
+class ChatApi(_ChatApiBase):
+    @chat_schema
+    async def post(self, request: Request) -> Response:
+        turn = await self.begin_turn(request)
+        body = await chat_complete(turn)
+        return Response(ChatResponseSerializer(body).data)
+
+
+class ChatStreamApi(_ChatApiBase):
+    def perform_content_negotiation(self, request, force=False):
+        # The stream bypasses renderers; errors before it are JSON whatever Accept says.
+        return JSONRenderer(), JSONRenderer.media_type
+
+    @chat_stream_schema
+    async def post(self, request: Request) -> StreamingHttpResponse:
+        turn = await self.begin_turn(request)
+        response = StreamingHttpResponse(await chat_stream(turn), content_type="text/event-stream")
+        response["Cache-Control"] = "no-cache"
+        # Tells nginx not to buffer, so each event reaches the client when it is sent.
+        response["X-Accel-Buffering"] = "no"
+        return response
