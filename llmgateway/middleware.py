@@ -13,10 +13,12 @@ from llmgateway.request_context import accept_or_generate_request_id, bind_reque
 access_log = logging.getLogger("llmgateway.access")
 
 
-class RequestContextMiddleware:
-    """Outermost middleware: binds the request id, stamps X-Request-ID, logs the request.
+class HybridMiddleware:
+    """Base for middleware that runs natively in both sync and async stacks.
 
-    Works in both sync and async stacks so the async chat views never pay a thread hop here.
+    Django keeps a stack async only when every middleware is async-capable; one that is not
+    pushes async views into a worker thread. Subclasses implement `handle` (sync) and
+    `ahandle` (async).
     """
 
     sync_capable = True
@@ -29,12 +31,25 @@ class RequestContextMiddleware:
 
     def __call__(self, request: HttpRequest):
         if iscoroutinefunction(self):
-            return self.__acall__(request)
+            return self.ahandle(request)
+        return self.handle(request)
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        raise NotImplementedError
+
+    async def ahandle(self, request: HttpRequest) -> HttpResponse:
+        raise NotImplementedError
+
+
+class RequestContextMiddleware(HybridMiddleware):
+    """Outermost middleware: binds the request id, stamps X-Request-ID, logs the request."""
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
         started = self._begin(request)
         response = self.get_response(request)
         return self._finish(request, response, started)
 
-    async def __acall__(self, request: HttpRequest):
+    async def ahandle(self, request: HttpRequest) -> HttpResponse:
         started = self._begin(request)
         response = await self.get_response(request)
         return self._finish(request, response, started)

@@ -17,10 +17,10 @@ import time
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
+from llmgateway.middleware import HybridMiddleware
 from metrics import store
 
 UNMATCHED = "<unmatched>"
@@ -29,26 +29,16 @@ KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPT
 _CONVERTER = re.compile(r"<(?:[^<>:]+:)?(\w+)>")
 
 
-class RequestMetricsMiddleware:
+class RequestMetricsMiddleware(HybridMiddleware):
     """Counts, latency histograms and the slowest requests, shared by every process."""
 
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        if iscoroutinefunction(get_response):
-            markcoroutinefunction(self)
-
-    def __call__(self, request: HttpRequest):
-        if iscoroutinefunction(self):
-            return self.__acall__(request)
+    def handle(self, request: HttpRequest):
         started = time.perf_counter()
         response = self.get_response(request)
         store.write(_sample(request, response, started))
         return response
 
-    async def __acall__(self, request: HttpRequest):
+    async def ahandle(self, request: HttpRequest):
         started = time.perf_counter()
         response = await self.get_response(request)
         await store.awrite(_sample(request, response, started))
