@@ -1,10 +1,11 @@
-"""OpenAPI extensions: the API-key scheme, so Swagger's "Authorize" offers both ways in.
+"""OpenAPI extensions: the API-key scheme (so Swagger's "Authorize" offers both ways in)
+and strict request bodies.
 
 simplejwt's Bearer scheme comes with drf-spectacular; the API key needs describing.
 Imported from llmgateway/urls.py so it is registered before the schema is generated.
 """
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -18,3 +19,15 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
             "name": "X-API-Key",
             "description": "An API key (`sk-...`) created at POST /api/user/api-keys.",
         }
+
+
+class NoUnknownFieldsSchema(OpenApiSerializerExtension):
+    """Serializers that reject undeclared fields say so: `additionalProperties: false`."""
+
+    target_class = "routing.chat.serializers.NoUnknownFieldsMixin"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        schema["additionalProperties"] = False
+        return schema

@@ -21,3 +21,16 @@ class ErrorSerializer(serializers.Serializer):
 
 def error_response(description: str) -> OpenApiResponse:
     return OpenApiResponse(response=ErrorSerializer, description=description)
+
+
+def document_body_limit(result: dict, generator, request, public) -> dict:
+    """Postprocessing hook: any operation with a body may answer 413 (see body_limit.py)."""
+    too_large = {
+        "description": "The body is larger than MAX_BODY_BYTES (`payload_too_large`).",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                operation["responses"].setdefault("413", too_large)
+    return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,6 +20,7 @@ from accounts.serializers import (
     RegistrationSerializer,
     TokenPairSerializer,
 )
+from llmgateway.parsers import GatewayJSONParser
 
 TAGS = ["auth"]
 
@@ -49,7 +50,7 @@ class RegisterApi(_PublicApi):
 
 
 class LoginApi(_PublicApi):
-    parser_classes = [JSONParser, FormParser]
+    parser_classes = [GatewayJSONParser, FormParser]
 
     @extend_schema(
         tags=TAGS,

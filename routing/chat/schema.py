@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
 from llmgateway.schema import ErrorSerializer
@@ -12,6 +11,16 @@ from routing.chat.serializers import (
 )
 
 TAGS = ["chat"]
+
+# For text/event-stream, OpenAPI tools read the schema as describing each event.
+SSE_EVENT = {
+    "type": "object",
+    "properties": {
+        "event": {"type": "string", "enum": ["meta", "token", "done", "error"]},
+        "data": {"type": "string", "description": "The event's JSON payload."},
+    },
+    "required": ["event", "data"],
+}
 
 _RATE_LIMIT_STATUSES = [200, 429]
 RESPONSE_HEADERS = [
@@ -92,7 +101,7 @@ chat_stream_schema = extend_schema(
     description=SSE_DESCRIPTION,
     request=ChatRequestSerializer,
     responses={
-        (200, "text/event-stream"): OpenApiResponse(OpenApiTypes.STR, description="The stream."),
+        (200, "text/event-stream"): OpenApiResponse(SSE_EVENT, description="The stream."),
         **ERRORS,
     },
     parameters=RESPONSE_HEADERS,

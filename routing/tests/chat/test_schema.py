@@ -7,7 +7,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from routing.chat.urls import urlpatterns
 
-ERRORS = {"400", "401", "404", "415", "429"}
+ERRORS = {"400", "401", "404", "413", "415", "429"}
 
 
 @pytest.fixture(scope="module")
