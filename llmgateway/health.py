@@ -15,6 +15,9 @@ from rest_framework.views import APIView
 from llmgateway.redis_client import REDIS_DOWN_ERRORS, sync_redis
 
 OLLAMA_CHECK_TIMEOUT_SECONDS = 1.0
+# One client for the process: building one per check (SSL context, pool) cost more CPU
+# than the check itself. httpx.Client is thread-safe.
+_http = httpx.Client(timeout=OLLAMA_CHECK_TIMEOUT_SECONDS)
 
 
 def check_database() -> str:
