@@ -24,13 +24,21 @@ def error_response(description: str) -> OpenApiResponse:
 
 
 def document_body_limit(result: dict, generator, request, public) -> dict:
-    """Postprocessing hook: any operation with a body may answer 413 (see body_limit.py)."""
-    too_large = {
-        "description": "The body is larger than MAX_BODY_BYTES (`payload_too_large`).",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    """Postprocessing hook: any operation with a body may answer 413 and 415.
+
+    The size limit (llmgateway/body_limit.py) runs before everything else, and a body that
+    is not JSON (or, for the login, a form) is refused by the parser.
+    """
+    error_content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    refusals = {
+        "413": "The body is larger than MAX_BODY_BYTES (`payload_too_large`).",
+        "415": "The body is not JSON (`unsupported_media_type`).",
     }
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             if isinstance(operation, dict) and "requestBody" in operation:
-                operation["responses"].setdefault("413", too_large)
+                for status, description in refusals.items():
+                    operation["responses"].setdefault(
+                        status, {"description": description, "content": error_content}
+                    )
     return result

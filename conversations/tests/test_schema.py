@@ -9,9 +9,9 @@ from conversations.urls import urlpatterns
 
 EXPECTED = {
     ("/api/conversations/", "get"): {"200", "401", "404"},
-    ("/api/conversations/", "post"): {"201", "400", "401", "413"},
+    ("/api/conversations/", "post"): {"201", "400", "401", "413", "415"},
     ("/api/conversations/{id}", "get"): {"200", "401", "404"},
-    ("/api/conversations/{id}", "patch"): {"200", "400", "401", "404", "413"},
+    ("/api/conversations/{id}", "patch"): {"200", "400", "401", "404", "413", "415"},
     ("/api/conversations/{id}", "delete"): {"204", "401", "404"},
 }
 

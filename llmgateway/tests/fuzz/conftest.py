@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 
 import httpx
 import pytest
 import schemathesis
+from rest_framework_simplejwt.tokens import AccessToken
 
-from llmgateway.tests.fuzz.helpers import PASSWORD, FuzzWorld, bad_credentials, make_persona
+from llmgateway.tests.fuzz.helpers import PASSWORD, FuzzWorld, Persona, call
 from routing.tests.ollama_server import Reply
 
 # Bounded and reproducible: a fixed seed, derandomized Hypothesis, no example database, a
@@ -64,6 +66,33 @@ def _make_user(username: str, *, role: str = "user"):
     )
 
 
+def make_persona(url: str, user) -> Persona:
+    access = str(AccessToken.for_user(user))
+    headers = {"Authorization": f"Bearer {access}"}
+    created = call(url, "POST", "/api/user/api-keys", headers, 201, json={"name": user.username})
+    return Persona(user=user, access_token=access, api_key=created["key"])
+
+
+def bad_credentials(world: FuzzWorld, inactive: Persona) -> dict[str, dict[str, str]]:
+    """Headers that must get a 401 on every protected operation (SPEC section 5)."""
+    expired = AccessToken.for_user(world.user.user)
+    expired.set_exp(lifetime=-timedelta(minutes=1))
+    revoked = world.create_api_key(world.user, name="revoked")
+    call(world.url, "DELETE", f"/api/user/api-keys/{revoked['id']}", world.user.headers("jwt"), 204)
+    return {
+        "none": {},
+        "garbage_bearer": {"Authorization": "Bearer not-a-jwt"},
+        "empty_bearer": {"Authorization": "Bearer "},
+        "basic_scheme": {"Authorization": "Basic Zm9vOmJhcg=="},
+        "expired_jwt": {"Authorization": f"Bearer {expired}"},
+        "refresh_token_as_access": {"Authorization": f"Bearer {world.user.fresh_refresh_token()}"},
+        "unknown_api_key": {"X-API-Key": "sk-" + "A" * 43},
+        "revoked_api_key": {"X-API-Key": revoked["key"]},
+        "inactive_user_jwt": inactive.headers("jwt"),
+        "inactive_user_api_key": inactive.headers("api_key"),
+    }
+
+
 @pytest.fixture(autouse=True)
 def _schemathesis_nodeid_shim(request):
     """Compatibility: schemathesis 4.32.5's lazy schemas (`from_fixture`) read and rewrite
@@ -104,15 +133,7 @@ def fuzz_world(fuzz_gateway, transactional_db, request) -> Iterator[FuzzWorld]:
     inactive.user.is_active = False
     inactive.user.save(update_fields=["is_active"])
 
-    world = FuzzWorld(
-        url=url,
-        user=user,
-        admin=admin,
-        outsider=outsider,
-        conversation_id="",
-        foreign_conversation_id="",
-        foreign_api_key_id="",
-    )
+    world = FuzzWorld(url=url, user=user, admin=admin, outsider=outsider)
     chat = world_chat(world)
     world.conversation_id = chat["conversation_id"]
     world.foreign_conversation_id = world.create_conversation(outsider)
