@@ -1,10 +1,14 @@
-.PHONY: run test lint format bench
+.PHONY: run test fake-ollama lint format bench
 
 run:  ## start the gateway on 127.0.0.1:$(PORT) (default 8000)
 	bash scripts/run.sh
 
 test:  ## the whole test suite against real PostgreSQL and Redis
 	bash scripts/test.sh
+
+fake-ollama:  ## the Ollama test server on 127.0.0.1:11434, to try the gateway without Ollama
+	bash scripts/venv.sh requirements-dev.txt
+	.venv/bin/python -m routing.tests.ollama_server --port 11434
 
 lint:
 	bash scripts/venv.sh requirements-dev.txt
