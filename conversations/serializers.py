@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from conversations.models import MessageRole
 from conversations.services import TITLE_MAX_LENGTH
+from llmgateway.serializers import NoUnknownFieldsMixin, StrictCharField
 
 # Routing facts only an assistant message has; a user message leaves them out.
 ASSISTANT_ONLY_FIELDS = (
@@ -18,8 +19,8 @@ ASSISTANT_ONLY_FIELDS = (
 )
 
 
-class ConversationCreateInputSerializer(serializers.Serializer):
-    title = serializers.CharField(
+class ConversationCreateInputSerializer(NoUnknownFieldsMixin, serializers.Serializer):
+    title = StrictCharField(
         max_length=TITLE_MAX_LENGTH,
         required=False,
         allow_blank=True,
@@ -28,8 +29,8 @@ class ConversationCreateInputSerializer(serializers.Serializer):
     )
 
 
-class ConversationRenameInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+class ConversationRenameInputSerializer(NoUnknownFieldsMixin, serializers.Serializer):
+    title = StrictCharField(max_length=TITLE_MAX_LENGTH)
 
 
 class ConversationOutputSerializer(serializers.Serializer):

@@ -7,15 +7,19 @@ exception into the envelope, and `handler404`/`handler500` cover what DRF never 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from llmgateway.request_context import current_request_id
+
+logger = logging.getLogger(__name__)
 
 # DRF's codes are kept where they are already snake_case nouns; a few get clearer names.
 _CODE_ALIASES = {
@@ -60,6 +64,11 @@ class LlmUnavailable(ServiceUnavailable):
     default_detail = "The language model is unavailable; please try again shortly."
 
 
+class DatabaseUnavailable(ServiceUnavailable):
+    default_code = "database_unavailable"
+    default_detail = "The database is unavailable; please try again shortly."
+
+
 class QuotaExceeded(GatewayError):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     default_code = "quota_exceeded"
@@ -97,6 +106,10 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, (OperationalError, InterfaceError)):
+        # The database is down or unreachable: a retryable outage, not a bug (no 500).
+        logger.warning("database unavailable: %s", exc)
+        exc = DatabaseUnavailable(headers={"Retry-After": "5"})
     response = drf_exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return response

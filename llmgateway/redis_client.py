@@ -44,8 +44,9 @@ def async_redis() -> aioredis.Redis:
             health_check_interval=30,
             # One immediate retry replaces a connection that went stale across a Redis
             # restart; the default (three, with backoff) would stall every request for
-            # seconds while Redis is down.
-            retry=AsyncRetry(NoBackoff(), 1),
+            # seconds while Redis is down. Not on timeouts: a frozen Redis would cost each
+            # call twice REDIS_SOCKET_TIMEOUT.
+            retry=AsyncRetry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
         )
         _async_clients[loop] = client
     return client

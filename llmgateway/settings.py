@@ -8,6 +8,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.retry import Retry
 
 from llmgateway.env import (
@@ -92,6 +93,10 @@ if _db_engine.endswith("postgresql"):
             "min_size": 1,
             "max_size": _pool_size,
             "timeout": env_float("DB_POOL_TIMEOUT", 5.0, minimum=0.1),
+            # psycopg_pool doubles its reconnect delay (1, 2, 4, 8 ... s) until this timeout
+            # (default 300 s): after a long outage the gateway stayed down about as long
+            # again. Giving up after 10 s lets the next request start a fresh attempt.
+            "reconnect_timeout": env_float("DB_POOL_RECONNECT_TIMEOUT", 10.0, minimum=1.0),
         }
 
 _redis_url = env_str("REDIS_URL", "")
@@ -112,7 +117,9 @@ CACHES = {
             "SOCKET_CONNECT_TIMEOUT": REDIS_SOCKET_TIMEOUT,
             "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
             # See llmgateway/redis_client.py: one immediate retry, no backoff.
-            "CONNECTION_POOL_KWARGS": {"retry": Retry(NoBackoff(), 1)},
+            "CONNECTION_POOL_KWARGS": {
+                "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,))
+            },
         },
         "KEY_PREFIX": "django",
     }

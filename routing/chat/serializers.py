@@ -10,36 +10,9 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from llmgateway.serializers import NoUnknownFieldsMixin, StrictCharField, StrictUUIDField
+
 MAX_PRIOR_MESSAGES = 100
-
-
-class StrictCharField(serializers.CharField):
-    """A CharField that refuses numbers and booleans instead of converting them."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictUUIDField(serializers.UUIDField):
-    """A UUIDField that accepts only a UUID string (DRF also accepts integers)."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid", value=data)
-        return super().to_internal_value(data)
-
-
-class NoUnknownFieldsMixin:
-    """Reject fields the serializer does not declare: a typo must not be silently ignored."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return super().to_internal_value(data)
 
 
 class ChatMessageInputSerializer(NoUnknownFieldsMixin, serializers.Serializer):

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import DatabaseError
 
 from llmgateway.errors import LlmUnavailable
 from routing.agent.errors import LlmUnavailableError
@@ -26,6 +27,7 @@ from routing.chat.turn import ChatTurn, turn_finish
 logger = logging.getLogger(__name__)
 
 INTERNAL_ERROR_MESSAGE = "The answer could not be completed."
+DATABASE_ERROR_MESSAGE = "The answer could not be stored; please try again shortly."
 
 
 @dataclass
@@ -99,6 +101,13 @@ async def _live(turn: ChatTurn) -> AsyncIterator[bytes]:
             item = await pump.next()
             for chunk in await _handle(turn, progress, item):
                 yield chunk
+    except DatabaseError:
+        # The headers are gone: an exception escaping now would leave the client hanging
+        # (the server can no longer answer 500), so the stream must end with an event.
+        logger.exception("the answer could not be stored")
+        yield sse_event(
+            "error", {"code": "database_unavailable", "message": DATABASE_ERROR_MESSAGE}
+        )
     finally:
         left = pump.stop()
         if not progress.finished:
