@@ -123,13 +123,22 @@ PATTERNS: tuple[GuardPattern, ...] = (
     # --- prompt injection, Korean (squashed: no spaces or punctuation) -------------------
     _p("ignore_instructions_ko", INJ, rf"(?:이전|앞|위|기존|모든|너의|당신의|시스템|원래|처음|초기|지금까지)(?:의|에|서|에서)?(?:받은|주어진|들은|했던|내린|입력된|설정된)?(?:모든|전부|다)?(?:{_KO_RULES}|내용)(?:은|는|을|를|이|가|도)?(?:모두|전부|다|싹)?(?:무시|잊어|잊고|잊으|버리|버려|취소|어기)", "squashed"),
     _p("ignore_instructions_ko", INJ, r"(?:이전|앞|위|기존|지금까지)(?:의|에|서|에서)?.{0,6}(?:지시|지침|명령|규칙|프롬프트|가이드라인)(?:사항|들)?(?:은|는|을|를|이|가|도)?(?:모두|전부|다|싹)?(?:무시하고|무시해(?!도|야)|무시하라|무시하세요|무시하십시오|잊어|잊고)", "squashed"),
-    _p("bypass_safety_ko", INJ, r"(?:너의|당신의|너|ai의|모델의|챗봇의)?(?:안전|보안|윤리|검열|콘텐츠)(?:필터|장치|규칙|제한|가이드라인|정책|기능|지침)(?:을|를|은|는)?(?:모두|전부|다)?(?:무시하고|무시해(?!도|야)|무시하라|무시하세요|우회|해제하고|해제해|꺼|끄고|비활성|무력화)", "squashed", unless=_DEVICES_KO),
+    _p("bypass_safety_ko", INJ, r"(?:너의|당신의|너|ai의|모델의|챗봇의)?(?:안전|보안|윤리|검열|콘텐츠)(?:필터|장치|규칙|제한|가이드라인|정책|기능|지침)(?:을|를|은|는)?(?:따위는|따위|같은건|따윈)?(?:모두|전부|다)?(?:무시하고|무시해(?!도|야)|무시하라|무시하세요|우회|해제하고|해제해|꺼|끄고|비활성|무력화|신경쓰지말고|신경끄고|상관하지말고|개의치말고|따르지말고|어기고)", "squashed", unless=_DEVICES_KO),
     _p("reveal_system_prompt_ko", INJ, rf"(?:시스템|숨겨진|숨은|초기|최초|원래|내부|개발자)프롬프트{_KO_FILLER}(?:보여|알려|출력|공개|말해|노출|유출|복사|적어|읊|공유)|(?:너의|너에게|너한테|당신의|당신에게)(?:주어진|설정된|입력된|받은)?(?:원래|초기|숨겨진|시스템)?{_KO_RULES}(?:문|내용)?{_KO_FILLER}{_KO_REVEAL}", "squashed"),
     _p("now_you_are_ko", INJ, r"(?:(?:너는|넌|당신은)(?:이제|지금부터|이제부터|앞으로)|(?:이제|지금부터|이제부터|앞으로)(?:너는|넌|당신은)).{0,25}(?:dan|제한없|제약없|제한이없|제약이없|무엇이든|뭐든지|탈옥|규칙없|필터없|검열없|윤리없|무제한|개발자모드|사악한|악한ai|통제되지)", "squashed"),
     _p("no_limits_ko", INJ, r"(?:제한|제약|검열|필터|규칙|윤리|도덕|안전장치|가이드라인)(?:이|가|도|을|를)?(?:없이|없는|받지않고|에구애받지않고|을무시한|를무시한).{0,3}(?:답|대답|말|응답|행동|작동|대화|역할|모드|ai|인공지능|챗봇|어시스턴트|출력|생성|작성)", "squashed"),
     _p("jailbreak_ko", INJ, r"탈옥(?:모드|프롬프트)|(?:탈옥된|탈옥한)(?:ai|챗봇|인공지능|어시스턴트|gpt|너|버전)|(?:너|ai|챗봇|gpt|지피티|모델)(?:를|을)?탈옥", "squashed", unless=_DEVICES_KO),
     _p("dev_mode_ko", INJ, r"(?:dan|탈옥|무제한|무검열|개발자|갓)모드(?:로|를|을)?(?:전환|활성화|켜|진입|실행|시작|돌입|들어가)", "squashed", unless=_DEVICES_KO),
     _p("evil_persona_ko", INJ, r"(?:악한|사악한|악당|무제한|무검열|필터없는|제한없는|윤리없는)(?:ai|인공지능|챗봇|어시스턴트|봇)(?:인척|처럼|역할|행세|연기)", "squashed"),
+    # --- prompt injection: personas, leaks and outages (guard evaluation, docs/RELIABILITY.md)
+    _p("safety_disabled", INJ, r"\b(?:safety|ethics?) override\b|\b(?:safety|content|security|ethics?) (?:filters?|guardrails|restrictions|protocols|checks) (?:are |have been |now )*(?:disabled|off|removed|deactivated|lifted|bypassed)\b"),
+    _p("leak_prompt_parts", INJ, r"\bwhat (?:is|was|are|were) the (?:first|opening|last|exact) (?:sentence|line|words?|paragraph)s? of your (?:instructions|prompt|system prompt|system message|rules)\b|\b(?:confidential|secret|hidden|internal|private) (?:parts?|sections?|portions?|bits) of your (?:instructions|prompt|rules)\b|\byour (?:instructions|prompt|rules)\b.{0,40}\bincluding (?:the )?(?:confidential|secret|hidden|internal|private) (?:parts?|sections?|bits)\b"),
+    _p("secret_system_prompt", INJ, r"\b(?:secret|hidden|confidential|internal|original|real) system (?:prompt|message|instructions)\b"),
+    _p("persona_without_limits", INJ, rf"\byou(?: are|'re| will be| are going to be)\b.{{0,60}}\b(?:without|with no|free (?:of|from))\b(?: any| all| your)?(?: (?:ethical|moral|safety|content)(?: or| and)?)* {_LIMITS}\b"),
+    _p("persona_never_refuses", INJ, r"\b(?:pretend|roleplay|role-play|act as|you are going to be|you will be|you are now)\b.{0,80}\b(?:never refuses?|never says? no|always complies|avoid norms|answers? (?:anything|everything) without)\b"),
+    _p("as_unfiltered_model", INJ, r"\b(?:as|like|into|become|be) an? (?:unfiltered|unrestricted|uncensored|jailbroken|amoral|unaligned|unethical|evil) (?:ai|assistant|model|chatbot|bot|version|llm|gpt|persona)\b"),
+    _p("reveal_verbatim_ko", INJ, r"(?:시스템|숨겨진|초기|최초|원래|내부|개발자)(?:프롬프트|메시지|메세지|지시|설정)(?:에|의|을|를|은|는)?.{0,12}(?:그대로|전부|원문|토씨하나)(?:복사|출력|보여|알려|적어|말해|읊)", "squashed", unless=_DEVICES_KO),
+    _p("reveal_system_prompt_mixed", INJ, r"(?:system|hidden|initial|secret)prompt(?:를|을|좀)?.{0,6}(?:보여|알려|출력|공개|말해|노출|복사|적어)", "squashed"),
     # --- harmful requests, English -----------------------------------------------------
     _p("weapons", HARM, rf"(?:{_ASK}.{{0,40}}?{_MAKE}|\b(?:recipe|instructions|blueprints?|schematics?|formula) for\b).{{0,30}}?{_WEAPON}"),
     _p("firearms", HARM, r"\b(?:3d[- ]print(?:ed|ing)?|build|make|manufacture)\b.{0,20}\b(?:untraceable|ghost) (?:gun|firearm|rifle|pistol)s?\b|\bconvert\b.{0,30}\b(?:semi-?auto(?:matic)?|ar-?15|glock)\b.{0,30}\b(?:full[- ]?auto(?:matic)?|automatic)\b|\bauto sear\b|\bglock switch\b"),

