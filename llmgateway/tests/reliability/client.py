@@ -40,13 +40,18 @@ class SseEvent:
 
 
 def parse_sse(text: str) -> list[SseEvent]:
-    """The named events of a complete SSE body (comment heartbeats are skipped)."""
+    """The named events of an SSE body (comment heartbeats are skipped), per the SSE spec:
+    `field: value` lines, the space after the colon optional."""
     events = []
     for block in text.split("\n\n"):
-        if not block.strip() or block.startswith(":"):
-            continue
-        fields = dict(line.split(": ", 1) for line in block.splitlines())
-        events.append(SseEvent(fields["event"], json.loads(fields["data"])))
+        fields = {}
+        for line in block.splitlines():
+            if line and not line.startswith(":"):
+                name, _, value = line.partition(":")
+                fields[name] = value.removeprefix(" ")
+        if fields:
+            assert {"event", "data"} <= set(fields), f"not an SSE event: {block!r} in {text!r}"
+            events.append(SseEvent(fields["event"], json.loads(fields["data"])))
     return events
 
 

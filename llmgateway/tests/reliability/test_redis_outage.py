@@ -128,14 +128,6 @@ def test_quota_is_enforced_again_after_redis_restarts(gateway, redis, ollama, qu
     assert statuses[-1] == 429, statuses
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: the async Redis client has no retry, so after a Redis restart the first "
-        "command on each pooled (now dead) connection fails and that request's quota "
-        "fails open; fix: retry once on ConnectionError in llmgateway/redis_client.py"
-    ),
-)
 def test_quota_counts_every_request_again_after_redis_restarts(gateway, redis, ollama, quota_user):
     with client_for(gateway, quota_user) as http:
         chat(http, "warm-up")  # the gateway now holds pooled connections to this Redis
