@@ -14,6 +14,7 @@ import weakref
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
+import httpx
 from django.conf import settings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
@@ -39,6 +40,12 @@ def _keep_alive(value: str) -> str | int:
     return int(value) if re.fullmatch(r"-?\d+", value.strip()) else value
 
 
+# httpx allows 100 connections per client by default: with one client per model, the 101st
+# concurrent chat would queue for a connection while the model sits idle. Concurrency is
+# bounded by the quota and by Ollama's own queue, not here.
+OLLAMA_CONNECTION_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=100)
+
+
 def build_ollama(model: str) -> BaseChatModel:
     """A ChatOllama for `model` configured from settings (no HTTP call is made here)."""
     return ChatOllama(
@@ -46,7 +53,7 @@ def build_ollama(model: str) -> BaseChatModel:
         base_url=settings.OLLAMA_URL,
         temperature=TEMPERATURE,
         keep_alive=_keep_alive(settings.OLLAMA_KEEP_ALIVE),
-        client_kwargs={"timeout": settings.OLLAMA_TIMEOUT},
+        client_kwargs={"timeout": settings.OLLAMA_TIMEOUT, "limits": OLLAMA_CONNECTION_LIMITS},
     )
 
 
