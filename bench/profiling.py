@@ -1,0 +1,103 @@
+"""`--profile`: chat at c=10 against a gateway running under pyinstrument.
+
+The profile covers only the measured load (the wrapper starts and stops on signals); the
+per-thread CPU split (psutil) shows how much of the gateway's CPU the main thread —
+the only one pyinstrument samples — accounts for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from datetime import datetime
+from pathlib import Path
+
+from pyinstrument.session import Session
+
+from bench.clients import chat_request
+from bench.gateway import Infra, start_gateway
+from bench.loadgen import closed_loop
+from bench.profile_summary import summarize
+from bench.scenarios.base import Context
+from bench.scenarios.chat import check_miss
+from bench.stats import fmt
+from bench.stub import StubSettings
+
+PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
+CONCURRENCY = 10
+WRITE_TIMEOUT = 120.0
+
+
+def thread_cpu(ctx: Context) -> dict[str, float]:
+    """CPU seconds of the gateway's main thread and of all its other threads.
+
+    Django runs each request's sync work in a thread of its own that exits with the
+    request, so "other" is the process total minus the main thread (exited threads'
+    time stays in the process total).
+    """
+    process = ctx.gateways[0].child.ps()
+    main = next((t for t in process.threads() if t.id == process.pid), None)
+    main_seconds = main.user_time + main.system_time if main else 0.0
+    times = process.cpu_times()
+    return {"main": main_seconds, "other": times.user + times.system - main_seconds}
+
+
+async def profile_chat(ctx: Context, infra: Infra, requests: int, log_dir: Path) -> list[str]:
+    """Run the profiled scenario; returns report lines naming the saved profile."""
+    PROFILE_DIR.mkdir(exist_ok=True)
+    base = PROFILE_DIR / f"chat-c{CONCURRENCY}-{datetime.now():%Y%m%d-%H%M%S}"
+    ctx.stub.configure(StubSettings())
+    gateway = start_gateway(infra, ctx.stub.url, log_dir, name="daphne-profiled", profile_to=base)
+    ctx.gateways, ctx.gateway_url = [gateway], gateway.url
+    target = ctx.gateway_target(CONCURRENCY)
+    try:
+        chat = chat_request(target, ctx.key_headers(), ctx.unique_query("profile"), check_miss)
+        limit = ctx.sizes.block_time_limit
+        await closed_loop(chat, concurrency=CONCURRENCY, total=20, time_limit=limit)
+        before = thread_cpu(ctx)
+        gateway.child.process.send_signal(signal.SIGUSR1)
+        await asyncio.sleep(0.2)
+        run = await closed_loop(
+            chat, concurrency=CONCURRENCY, total=requests, time_limit=limit, start=100
+        )
+        gateway.child.process.send_signal(signal.SIGUSR2)
+        after = thread_cpu(ctx)
+        html = await wait_for_file(base.with_suffix(".html"))
+    finally:
+        await target.aclose()
+        gateway.child.stop()
+    main = after["main"] - before["main"]
+    other = after["other"] - before["other"]
+    share = 100 * main / (main + other) if main + other else None
+    s = run.latency()
+    return [
+        f"Chat at c={CONCURRENCY}, {len(run.ok)} requests ({run.errors} errors), under "
+        f"pyinstrument (sampling every 1 ms; the profiler slows the gateway, so these "
+        f"latencies are not comparable): p50 {fmt(s.p50)} ms, {fmt(run.throughput)} chats/s.",
+        "",
+        f"- Profile: `{html.relative_to(PROFILE_DIR.parent.parent) if html else 'not written'}` "
+        f"(HTML) and `{base.with_suffix('.txt').name}` (text), under `bench/profiles/`.",
+        f"- Gateway CPU during the profile: main thread {fmt(main, 2)} s, other threads "
+        f"{fmt(other, 2)} s — the main thread (what pyinstrument samples) is "
+        f"{fmt(share, 0)}% of it.",
+        *summary_block(base.with_suffix(".pyisession")),
+    ]
+
+
+def summary_block(session_path: Path) -> list[str]:
+    """The profile's summary (packages, then functions by total and by self time)."""
+    try:
+        session = Session.load(str(session_path))
+    except (OSError, ValueError):
+        return []
+    return ["", "```", summarize(session, top=20, packages=15).rstrip(), "```"]
+
+
+async def wait_for_file(path: Path) -> Path | None:
+    deadline = time.monotonic() + WRITE_TIMEOUT
+    while time.monotonic() < deadline:
+        if path.exists():  # noqa: ASYNC240 - a stat per 0.2 s, nothing else runs meanwhile
+            return path
+        await asyncio.sleep(0.2)
+    return None

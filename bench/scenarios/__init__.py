@@ -1,0 +1,5 @@
+"""The benchmark scenarios, in the order they run."""
+
+from bench.scenarios import auth, cache, chat, memory, slow, streaming
+
+ALL = (chat, slow, streaming, cache, auth, memory)
