@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import httpx
 import pytest
@@ -128,3 +129,40 @@ def test_multipart_bodies_get_a_415_envelope_at_the_edge(nginx_in_front):
     assert response.status_code == 415
     assert response.headers["X-Request-ID"] == "mp-1"
     assert response.json()["error"]["code"] == "unsupported_media_type"
+
+
+def test_sse_tokens_arrive_through_nginx_as_the_model_produces_them(
+    ollama_server, user, live_gateway_factory, tmp_path
+):
+    from routing.tests.chat.helpers import bearer, is_answer_request, iter_sse, route_to_general
+    from routing.tests.ollama_server import Reply
+
+    route_to_general(ollama_server)
+    answer = " ".join(f"word{i}" for i in range(12))
+    ollama_server.add_rule(
+        Reply(content=answer, chunk_count=12, chunk_interval=0.25), when=is_answer_request
+    )
+    gateway = live_gateway_factory()
+    nginx = start_nginx(gateway.urls, tmp_path)
+    try:
+        with (
+            httpx.Client(base_url=nginx.url, headers=bearer(user), timeout=30) as http,
+            http.stream("POST", "/api/chat/stream", json={"query": "tell me a story"}) as response,
+        ):
+            assert response.headers["X-Accel-Buffering"] == "no"
+            token_times, done_at = [], None
+            for item in iter_sse(response):
+                if item.event == "token":
+                    token_times.append(time.monotonic())
+                    # Unbuffered end to end: the model still has most of its answer to write.
+                    if len(token_times) == 1:
+                        assert ollama_server.active_streams == 1
+                elif item.event == "done":
+                    done_at = time.monotonic()
+    finally:
+        nginx.stop()
+
+    assert len(token_times) >= 10
+    assert done_at is not None
+    # Tokens are spread over the model's ~3 s of writing, not delivered in one flush.
+    assert token_times[-1] - token_times[0] > 1.0

@@ -49,6 +49,24 @@ def test_it_admits_exactly_the_limit_of_concurrent_requests(gateway, chat_user):
         assert rejected.json()["request_id"] == rejected.headers["X-Request-ID"]
 
 
+def test_100_concurrent_chats_each_from_two_users_admit_exactly_20_each(
+    gateway, chat_user, outsider
+):
+    for member in (chat_user, outsider):
+        member.quota_per_minute = 20
+        member.save(update_fields=["quota_per_minute"])
+    _away_from_a_minute_boundary()
+
+    async def both() -> list[list[httpx.Response]]:
+        return await asyncio.gather(
+            _burst(gateway.url, bearer(chat_user), 100), _burst(gateway.url, bearer(outsider), 100)
+        )
+
+    for responses in asyncio.run(both()):
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses == [200] * 20 + [429] * 80
+
+
 def test_the_stream_endpoint_shares_the_quota_and_refuses_with_json(gateway, chat_user):
     chat_user.quota_per_minute = 1
     chat_user.save(update_fields=["quota_per_minute"])
