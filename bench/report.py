@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from bench.config import Sizes
 from bench.machine import Load, Machine
@@ -60,6 +61,10 @@ class ReportInput:
     runs: list[SystemRun]
     profile_lines: list[str]
     log_dir: str
+
+
+# Hand-written reading of the profiles, kept beside the code that produces the numbers.
+ANALYSIS_PATH = Path(__file__).with_name("ANALYSIS.md")
 
 
 def table_md(table: Table) -> list[str]:
@@ -167,6 +172,8 @@ def render(data: ReportInput) -> str:
             rows.append(row)
         lines += table_md(Table("Targets", headers, rows))
         lines += [REFERENCE, ""]
+        if ANALYSIS_PATH.is_file():
+            lines += [ANALYSIS_PATH.read_text().rstrip(), ""]
     if data.runs:
         lines += ["## Key numbers", "", *key_numbers_md(data.runs)]
     for run in data.runs:

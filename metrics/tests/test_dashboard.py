@@ -11,20 +11,9 @@ from django.urls import reverse
 
 from metrics.dashboard import chart_data, dashboard_days
 from metrics.selectors import usage_summary
-from metrics.tests.usage_data import COMPLEX, SIMPLE, seed_usage
+from metrics.tests.usage_data import COMPLEX, SIMPLE
 
 DASHBOARD = "admin:usage-dashboard"
-
-
-@pytest.fixture
-def seeded(user, admin_user):
-    seed_usage(user, admin_user)
-
-
-@pytest.fixture
-def admin_session(client, admin_user):
-    client.force_login(admin_user)
-    return client
 
 
 def embedded(response) -> dict:

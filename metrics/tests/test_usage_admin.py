@@ -9,20 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from metrics.models import UsageRecord
-from metrics.tests.usage_data import COMPLEX, seed_usage
+from metrics.tests.usage_data import COMPLEX
 
 CHANGELIST = "admin:metrics_usagerecord_changelist"
-
-
-@pytest.fixture
-def seeded(user, admin_user):
-    seed_usage(user, admin_user)
-
-
-@pytest.fixture
-def admin_session(client, admin_user):
-    client.force_login(admin_user)
-    return client
 
 
 def shown(response) -> int:
