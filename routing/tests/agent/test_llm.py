@@ -41,7 +41,9 @@ async def test_it_configures_chat_ollama_from_settings(ollama_settings):
         "http://127.0.0.1:9",
         "10m",
     )
-    assert client.client_kwargs == {"timeout": 7.5}
+    assert client.client_kwargs == {"timeout": 7.5, "limits": llm.OLLAMA_CONNECTION_LIMITS}
+    # No connection cap: the 101st concurrent chat must not queue while the model is idle.
+    assert llm.OLLAMA_CONNECTION_LIMITS.max_connections is None
     assert 0 < client.temperature <= 0.3
 
 
