@@ -7,12 +7,12 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.conf import settings
 from django.db.models import QuerySet
 
 from accounts.keys import api_key_digest, api_key_display_prefix, api_key_is_well_formed
 from accounts.models import ApiKey, User
 from llmgateway.redis_client import REDIS_DOWN_ERRORS, sync_redis
+from llmgateway.redis_keys import quota_key, quota_limit_for
 
 logger = logging.getLogger(__name__)
 
@@ -53,15 +53,8 @@ def api_key_list(*, user: User) -> QuerySet[ApiKey]:
     return ApiKey.objects.filter(user=user).order_by("-created_at")
 
 
-def quota_key(*, user_id: object, at: datetime) -> str:
-    """The chat pipeline's per-minute counter (SPEC section 9): quota:{user_id}:{yyyyMMddHHmm}."""
-    return f"quota:{user_id}:{at.astimezone(UTC):%Y%m%d%H%M}"
-
-
 def user_quota_get(*, user: User, now: datetime | None = None) -> QuotaSnapshot:
-    per_minute = (
-        settings.QUOTA_PER_MINUTE if user.quota_per_minute is None else user.quota_per_minute
-    )
+    per_minute = quota_limit_for(user)
     key = quota_key(user_id=user.pk, at=now or datetime.now(UTC))
     try:
         raw = sync_redis().get(key)

@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from llmgateway.redis_client import REDIS_DOWN_ERRORS, sync_redis
+from llmgateway.redis_keys import usage_key
 from metrics.models import Outcome, UsageRecord
 
 MAX_DAYS = 365
@@ -63,7 +64,7 @@ def lifetime_counters(user_ids: list[str]) -> dict[str, dict[str, int] | None]:
     """Redis `log:{id}:total_tokens` / `log:{id}:request_count` per user, in one MGET."""
     if not user_ids:
         return {}
-    keys = [f"log:{uid}:{name}" for uid in user_ids for name in ("total_tokens", "request_count")]
+    keys = [usage_key(uid, name) for uid in user_ids for name in ("total_tokens", "request_count")]
     try:
         values = sync_redis().mget(keys)
     except REDIS_DOWN_ERRORS:

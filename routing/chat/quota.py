@@ -15,10 +15,9 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.conf import settings
-
 from llmgateway.errors import QuotaExceeded
 from llmgateway.redis_client import REDIS_DOWN_ERRORS, async_redis
+from llmgateway.redis_keys import quota_key, quota_limit_for
 from metrics import recorders
 from routing.chat.timing import timed
 
@@ -56,16 +55,6 @@ class QuotaStatus:
         }
 
 
-def quota_limit_for(user) -> int:
-    """The user's own `quota_per_minute` when set (0 is a real limit), else the default."""
-    override = getattr(user, "quota_per_minute", None)
-    return settings.QUOTA_PER_MINUTE if override is None else override
-
-
-def quota_key(user_id, now: datetime) -> str:
-    return f"quota:{user_id}:{now:%Y%m%d%H%M}"
-
-
 async def quota_consume(*, user) -> QuotaStatus | None:
     """Count one chat request against the user's minute; raise `QuotaExceeded` when over.
 
@@ -73,7 +62,7 @@ async def quota_consume(*, user) -> QuotaStatus | None:
     allowed and a warning logged) rather than turning a cache outage into an API outage.
     """
     now = datetime.now(UTC)
-    key = quota_key(user.pk, now)
+    key = quota_key(user_id=user.pk, at=now)
     minute_start = now.replace(second=0, microsecond=0).timestamp()
     try:
         with timed("redis"):

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from llmgateway.redis_client import REDIS_DOWN_ERRORS, async_redis
+from llmgateway.redis_keys import usage_key
 from llmgateway.request_context import current_request_id
 from metrics import recorders
 from metrics.models import UsageRecord
@@ -81,14 +82,14 @@ class UsageEntry:
 
 async def usage_counters_push(entry: UsageEntry) -> None:
     """The Redis counters, in one pipeline; Redis down loses only these (the row stays)."""
-    prefix = f"log:{entry.user_id}"
     try:
         with timed("redis"):
             async with async_redis().pipeline(transaction=False) as pipe:
-                pipe.incrby(f"{prefix}:total_tokens", entry.total_tokens)
-                pipe.incr(f"{prefix}:request_count")
-                pipe.lpush(f"{prefix}:history", entry.history_item())
-                pipe.ltrim(f"{prefix}:history", 0, HISTORY_LENGTH - 1)
+                history = usage_key(entry.user_id, "history")
+                pipe.incrby(usage_key(entry.user_id, "total_tokens"), entry.total_tokens)
+                pipe.incr(usage_key(entry.user_id, "request_count"))
+                pipe.lpush(history, entry.history_item())
+                pipe.ltrim(history, 0, HISTORY_LENGTH - 1)
                 await pipe.execute()
     except REDIS_DOWN_ERRORS as exc:
         logger.warning("usage counters not updated, Redis unavailable: %s", exc)

@@ -111,7 +111,7 @@ async def test_the_counter_is_keyed_by_minute_and_expires(settings):
     user = _user("5")
     status = await quota_consume(user=user)
 
-    key = quota_key(user.pk, datetime.now(UTC))
+    key = quota_key(user_id=user.pk, at=datetime.now(UTC))
     assert key == f"quota:{user.pk}:{datetime.now(UTC):%Y%m%d%H%M}"
     assert sync_redis().get(key) == b"1"
     assert 0 < sync_redis().ttl(key) <= 120
