@@ -8,7 +8,7 @@ test:  ## the whole test suite against real PostgreSQL and Redis
 
 fake-ollama:  ## the Ollama test server on 127.0.0.1:11434, to try the gateway without Ollama
 	bash scripts/venv.sh requirements-dev.txt
-	.venv/bin/python -m routing.tests.ollama_server --port 11434
+	.venv/bin/python -m ollama_testserver --port 11434
 
 lint:
 	bash scripts/venv.sh requirements-dev.txt

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["llmgateway.tests.live", "routing.tests.ollama_fixtures", "routing.tests.fakes"]
+pytest_plugins = ["llmgateway.tests.live", "ollama_testserver.fixtures", "routing.tests.fakes"]
 
 PASSWORD = "Sup3r-secret!"
 
@@ -16,7 +16,7 @@ PASSWORD = "Sup3r-secret!"
 @pytest.fixture(autouse=True)
 def _clean_redis(settings):
     """Each test starts from an empty Redis database (the test database index only)."""
-    from llmgateway.redis_client import sync_redis
+    from core.redis_client import sync_redis
 
     client = sync_redis()
     client.flushdb()

@@ -26,7 +26,7 @@ from accounts.messages import (
 )
 from accounts.models import ApiKey, User
 from accounts.selectors import api_key_get_by_raw_key
-from llmgateway.request_context import bind_user
+from core.request_context import bind_user
 
 API_KEY_HEADER = "X-API-Key"
 

@@ -14,7 +14,7 @@ from accounts.messages import (
     TOO_MANY_ATTEMPTS,
     USERNAME_TAKEN,
 )
-from llmgateway.errors import Conflict, GatewayError
+from core.errors import Conflict, GatewayError
 
 
 class UsernameTaken(Conflict):

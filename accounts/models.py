@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
 
-from llmgateway.models import TimestampedModel
+from core.models import TimestampedModel
 
 
 class Role(models.TextChoices):

@@ -11,8 +11,8 @@ from django.db.models import QuerySet
 
 from accounts.keys import api_key_digest, api_key_display_prefix, api_key_is_well_formed
 from accounts.models import ApiKey, User
-from llmgateway.redis_client import REDIS_DOWN_ERRORS, sync_redis
-from llmgateway.redis_keys import quota_key, quota_limit_for
+from accounts.quota import quota_key, quota_limit_for
+from core.redis_client import REDIS_DOWN_ERRORS, sync_redis
 
 logger = logging.getLogger(__name__)
 

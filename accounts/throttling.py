@@ -22,7 +22,7 @@ import logging
 from django.conf import settings
 from django.http import HttpRequest
 
-from llmgateway.redis_client import REDIS_DOWN_ERRORS, sync_redis
+from core.redis_client import REDIS_DOWN_ERRORS, sync_redis
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The Ollama test server as the benchmark needs it: `python -m bench.ollama_stub --port N`.
 
-It is `routing.tests.ollama_server` with two benchmark rules on top:
+It is `ollama_testserver` with two benchmark rules on top:
 - the classifier (a request with `format`) is answered with a fixed classification
   (`--intent`, default general/simple), so every chat takes the general path: exactly two
   LLM calls, classifier + answer; `--latency` applies to it, chunk settings do not;
@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from routing.tests.ollama_server import OllamaTestServer, Reply, default_answer
+from ollama_testserver import OllamaTestServer, Reply, default_answer
 
 _RECORDED_REQUESTS_CAP = 200
 _FILLER = " The benchmark pads this answer so it can stream in many small pieces."

@@ -19,7 +19,7 @@ from conversations.serializers import (
     ConversationPageOutputSerializer,
     ConversationRenameInputSerializer,
 )
-from llmgateway.schema import ErrorSerializer
+from core.schema import ErrorSerializer
 
 TAGS = ["conversations"]
 UNAUTHENTICATED = {401: ErrorSerializer}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from llmgateway.models import TimestampedModel
+from core.models import TimestampedModel
 
 TITLE_LENGTH = 30
 

@@ -13,7 +13,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from rest_framework import status
 
 from conversations.models import Conversation, Message
-from llmgateway.errors import GatewayError
+from core.errors import GatewayError
 
 CONVERSATION_NOT_FOUND = "Conversation not found."
 

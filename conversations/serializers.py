@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from conversations.models import MessageRole
 from conversations.services import TITLE_MAX_LENGTH
-from llmgateway.serializers import NoUnknownFieldsMixin, StrictCharField
+from core.serializers import NoUnknownFieldsMixin, StrictCharField
 
 # Routing facts only an assistant message has; a user message leaves them out.
 ASSISTANT_ONLY_FIELDS = (

@@ -9,6 +9,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "llmgateway.settings")
 
 django_asgi_app = get_asgi_application()
 
-from llmgateway.body_limit import BodySizeLimitMiddleware  # noqa: E402  (needs settings)
+from core.body_limit import BodySizeLimitMiddleware  # noqa: E402  (needs settings)
 
 application = ProtocolTypeRouter({"http": BodySizeLimitMiddleware(django_asgi_app)})

@@ -24,7 +24,7 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
 class NoUnknownFieldsSchema(OpenApiSerializerExtension):
     """Serializers that reject undeclared fields say so: `additionalProperties: false`."""
 
-    target_class = "llmgateway.serializers.NoUnknownFieldsMixin"
+    target_class = "core.serializers.NoUnknownFieldsMixin"
     match_subclasses = True
 
     def map_serializer(self, auto_schema, direction):

@@ -68,7 +68,7 @@ COMPLEXITY_THRESHOLD = env_int("COMPLEXITY_THRESHOLD", 100, minimum=1)
 SSE_HEARTBEAT_SECONDS = env_float("SSE_HEARTBEAT_SECONDS", 10.0, minimum=0.05)
 WEB_SEARCH_TIMEOUT = env_float("WEB_SEARCH_TIMEOUT", 8.0, minimum=0.1)
 # Dotted path of the web search backend; tests point it at a fake (see routing/agent/web_search.py).
-WEB_SEARCH_BACKEND = env_str("WEB_SEARCH_BACKEND", "routing.agent.web_search.DdgsBackend")
+WEB_SEARCH_BACKEND = env_str("WEB_SEARCH_BACKEND", "routing.agent.tools.web_search.DdgsBackend")
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 300, minimum=1)
 
@@ -116,7 +116,7 @@ CACHES = {
             "CLIENT_CLASS": "django_redis.client.DefaultClient",
             "SOCKET_CONNECT_TIMEOUT": REDIS_SOCKET_TIMEOUT,
             "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
-            # See llmgateway/redis_client.py: one immediate retry, no backoff.
+            # See core/redis_client.py: one immediate retry, no backoff.
             "CONNECTION_POOL_KWARGS": {
                 "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,))
             },
@@ -146,13 +146,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "llmgateway.middleware.RequestContextMiddleware",
+    "core.middleware.RequestContextMiddleware",
     "metrics.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "llmgateway.static.AsyncWhiteNoiseMiddleware",
+    "core.static.AsyncWhiteNoiseMiddleware",
     # Session, CSRF, auth and messages wrap only /admin/: each Django middleware costs two
     # thread hops per request, and the token-authenticated API needs none of them.
-    "llmgateway.admin_middleware.AdminSiteMiddleware",
+    "core.admin_middleware.AdminSiteMiddleware",
 ]
 # These checks look for the middleware in MIDDLEWARE. AdminSiteMiddleware runs session,
 # auth, messages and CSRF for the admin (the only cookie-authenticated pages, so the only
@@ -243,9 +243,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["llmgateway.parsers.GatewayJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.GatewayJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "llmgateway.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "UNAUTHENTICATED_USER": None,
@@ -284,7 +284,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"CheckStateEnum": ["ok", "down"]},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "llmgateway.schema.document_body_limit",
+        "core.schema.document_body_limit",
     ],
 }
 
@@ -293,8 +293,8 @@ LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_context": {"()": "llmgateway.logging.RequestContextFilter"}},
-    "formatters": {"json": {"()": "llmgateway.logging.JsonFormatter"}},
+    "filters": {"request_context": {"()": "core.logging.RequestContextFilter"}},
+    "formatters": {"json": {"()": "core.logging.JsonFormatter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",

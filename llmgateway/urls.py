@@ -5,12 +5,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 import llmgateway.openapi  # noqa: F401  (registers the API-key security scheme)
-from llmgateway.health import HealthView
+from metrics.health import HealthView
 
-handler400 = "llmgateway.errors.handler400"
-handler403 = "llmgateway.errors.handler403"
-handler404 = "llmgateway.errors.handler404"
-handler500 = "llmgateway.errors.handler500"
+handler400 = "core.errors.handler400"
+handler403 = "core.errors.handler403"
+handler404 = "core.errors.handler404"
+handler500 = "core.errors.handler500"
 
 urlpatterns = [
     path("health", HealthView.as_view(), name="health"),

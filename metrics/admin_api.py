@@ -10,8 +10,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsAdminRole
-from llmgateway.errors import ServiceUnavailable
-from llmgateway.schema import error_response
+from core.errors import ServiceUnavailable
+from core.schema import error_response
 from metrics.selectors import DEFAULT_DAYS, MAX_DAYS, usage_summary
 
 LEDGER_DOWN_MESSAGE = "The usage ledger is unavailable; try again shortly."

@@ -20,7 +20,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
-from llmgateway.middleware import HybridMiddleware
+from core.middleware import HybridMiddleware
 from metrics import store
 
 UNMATCHED = "<unmatched>"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from llmgateway.models import TimestampedModel
+from core.models import TimestampedModel
 
 
 class Outcome(models.TextChoices):
@@ -13,6 +13,23 @@ class Outcome(models.TextChoices):
     BLOCKED = "blocked", "Blocked"
     FALLBACK = "fallback", "Fallback"
     ERROR = "error", "Error"
+
+
+class Api(models.TextChoices):
+    """Which protocol a request came through (SPEC section 13)."""
+
+    NATIVE = "native", "Native (/api/chat/)"
+    OPENAI = "openai", "OpenAI (/v1)"
+    OLLAMA = "ollama", "Ollama (/ollama)"
+
+
+class Router(models.TextChoices):
+    """Who decided the intent: the fast pre-router, the LLM classifier or the heuristic."""
+
+    NONE = "", "Not routed"
+    FAST = "fast", "Fast pre-router"
+    LLM = "llm", "LLM classifier"
+    HEURISTIC = "heuristic", "Heuristic fallback"
 
 
 class UsageRecord(TimestampedModel):
@@ -38,6 +55,10 @@ class UsageRecord(TimestampedModel):
     cached = models.BooleanField(default=False)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.OK)
     latency_ms = models.PositiveIntegerField(default=0)
+    api = models.CharField(max_length=16, choices=Api.choices, default=Api.NATIVE)
+    router = models.CharField(max_length=16, choices=Router.choices, blank=True, default="")
+    # Ollama's own load + prompt-eval + eval durations, summed over the request's calls.
+    compute_seconds = models.FloatField(default=0.0)
 
     class Meta:
         ordering = ["-created_at"]

@@ -20,9 +20,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from llmgateway.errors import ServiceUnavailable, error_json_response
-from llmgateway.redis_client import REDIS_DOWN_ERRORS, sync_redis
-from llmgateway.schema import ErrorSerializer
+from core.errors import ServiceUnavailable, error_json_response
+from core.redis_client import REDIS_DOWN_ERRORS, sync_redis
+from core.schema import ErrorSerializer
 from metrics import prometheus, store
 from metrics.serializers_monitoring import MetricsSummarySerializer
 

@@ -19,7 +19,7 @@ from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, M
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
-from llmgateway.redis_client import sync_redis
+from core.redis_client import sync_redis
 from metrics import store
 
 

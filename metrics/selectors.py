@@ -13,9 +13,9 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from llmgateway.redis_client import REDIS_DOWN_ERRORS, sync_redis
-from llmgateway.redis_keys import usage_key
+from core.redis_client import REDIS_DOWN_ERRORS, sync_redis
 from metrics.models import Outcome, UsageRecord
+from metrics.usage_keys import usage_key
 
 MAX_DAYS = 365
 DEFAULT_DAYS = 7

@@ -25,7 +25,7 @@ from typing import Any
 import redis
 from prometheus_client.utils import floatToGoString
 
-from llmgateway.redis_client import REDIS_DOWN_ERRORS, async_redis, sync_redis
+from core.redis_client import REDIS_DOWN_ERRORS, async_redis, sync_redis
 
 logger = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsAdminRole
-from llmgateway.errors import LlmUnavailable
-from llmgateway.schema import ErrorSerializer
+from core.errors import LlmUnavailable
+from core.schema import ErrorSerializer
 from routing.admin_serializers import AdminModelsResponseSerializer
 from routing.model_inventory import model_inventory
-from routing.ollama_admin import OllamaAdminError
+from routing.ollama.admin import OllamaAdminError
 
 OLLAMA_DOWN_MESSAGE = "The Ollama server is unavailable; the model list cannot be read."
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from routing.ollama_admin import OllamaModel, list_models, same_model
+from routing.ollama.admin import OllamaModel, list_models, same_model
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ def model_inventory() -> ModelInventory:
     """Served models with their roles, and configured names the server lacks.
 
     Names match the way Ollama resolves them, so `llama3` matches `llama3:latest`.
-    Raises `routing.ollama_admin.OllamaAdminError` when the server cannot be asked.
+    Raises `routing.ollama.admin.OllamaAdminError` when the server cannot be asked.
     """
     configured = configured_models()
     served = list_models()

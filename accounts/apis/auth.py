@@ -20,7 +20,7 @@ from accounts.serializers import (
     RegistrationSerializer,
     TokenPairSerializer,
 )
-from llmgateway.parsers import GatewayJSONParser
+from core.parsers import GatewayJSONParser
 
 TAGS = ["auth"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from llmgateway.schema import error_response as error
+from core.schema import error_response as error
 
 UNAUTHENTICATED = error("Missing, invalid or expired credentials, or a disabled account.")
 JWT_ONLY = error("Authenticated with an API key; this endpoint needs a JWT (permission_denied).")

@@ -7,7 +7,7 @@ import pytest
 from accounts import throttling
 from accounts.messages import LOGIN_LOCKED
 from accounts.tests.helpers import PASSWORD
-from llmgateway.redis_client import sync_redis
+from core.redis_client import sync_redis
 
 ADMIN_LOGIN = "/admin/login/"
 WRONG = "Wr0ng-password!"

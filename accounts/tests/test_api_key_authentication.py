@@ -16,7 +16,7 @@ from accounts.messages import INVALID_API_KEY, MALFORMED_API_KEY
 from accounts.models import ApiKey
 from accounts.services import api_key_touch
 from accounts.tests.helpers import key_client_for
-from llmgateway.request_context import current_user_id
+from core.request_context import current_user_id
 
 ME = "/api/user/me"
 

@@ -9,7 +9,7 @@ from django.test import RequestFactory
 from accounts import throttling
 from accounts.backends import login_lockout
 from accounts.tests.helpers import PASSWORD
-from llmgateway.redis_client import sync_redis
+from core.redis_client import sync_redis
 
 WRONG = "Wr0ng-password!"
 

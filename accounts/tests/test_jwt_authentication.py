@@ -15,7 +15,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from accounts.authentication import GatewayJWTAuthentication
 from accounts.messages import INVALID_ACCESS_TOKEN, USER_INACTIVE
 from accounts.tests.helpers import bearer_client_for
-from llmgateway.request_context import current_user_id
+from core.request_context import current_user_id
 
 ME = "/api/user/me"
 

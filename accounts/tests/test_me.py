@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from accounts import selectors
 from accounts.selectors import quota_key
-from llmgateway.redis_client import sync_redis
+from core.redis_client import sync_redis
 
 ME = "/api/user/me"
 

@@ -134,8 +134,8 @@ def test_multipart_bodies_get_a_415_envelope_at_the_edge(nginx_in_front):
 def test_sse_tokens_arrive_through_nginx_as_the_model_produces_them(
     ollama_server, user, live_gateway_factory, tmp_path
 ):
+    from ollama_testserver import Reply
     from routing.tests.chat.helpers import bearer, is_answer_request, iter_sse, route_to_general
-    from routing.tests.ollama_server import Reply
 
     route_to_general(ollama_server)
     answer = " ".join(f"word{i}" for i in range(12))

@@ -8,7 +8,7 @@ import pytest
 import redis
 from django.utils import timezone
 
-from llmgateway.redis_client import sync_redis
+from core.redis_client import sync_redis
 from metrics.selectors import usage_summary
 from metrics.tests.usage_data import COMPLEX, SIMPLE, record, seed_usage
 

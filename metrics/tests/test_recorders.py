@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import redis.asyncio as aioredis
 
-from llmgateway.redis_client import async_redis
+from core.redis_client import async_redis
 from llmgateway.tests.live import free_port
 from metrics import recorders, store
 

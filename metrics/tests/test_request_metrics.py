@@ -185,7 +185,7 @@ def async_stack(settings):
     """Only the middleware under test: WhiteNoise 6 is sync-only and, where it sits in
     settings.MIDDLEWARE, turns every middleware above it sync under ASGI."""
     settings.MIDDLEWARE = [
-        "llmgateway.middleware.RequestContextMiddleware",
+        "core.middleware.RequestContextMiddleware",
         "metrics.middleware.RequestMetricsMiddleware",
     ]
 

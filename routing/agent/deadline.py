@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from django.conf import settings
 
-from routing.agent.errors import LlmUnavailableError
+from routing.ollama.errors import LlmUnavailableError
 
 DEFAULT_DEADLINE_SECONDS = 240.0
 T = TypeVar("T")

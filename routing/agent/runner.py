@@ -25,7 +25,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 
 from routing.agent.deadline import Deadline
 from routing.agent.graph import get_graph, run_config
-from routing.agent.llm import FINAL_ANSWER_TAG, FINAL_TEXT_KEY
+from routing.ollama.chat_models import FINAL_ANSWER_TAG, FINAL_TEXT_KEY
 
 # Prior turns kept as context: enough for follow-ups, small enough for a 3B model's window.
 HISTORY_MAX_MESSAGES = 20

@@ -14,10 +14,10 @@ import unicodedata
 
 from django.conf import settings
 
-from llmgateway.redis_client import REDIS_DOWN_ERRORS, async_redis
+from core.redis_client import REDIS_DOWN_ERRORS, async_redis
+from core.timing import timed
 from metrics import recorders
 from routing.chat.answer import ChatAnswer
-from routing.chat.timing import timed
 
 logger = logging.getLogger(__name__)
 

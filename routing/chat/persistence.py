@@ -23,9 +23,9 @@ from conversations.services import (
     message_add,
     title_from_content,
 )
+from core.timing import timed
 from metrics.models import UsageRecord
 from routing.chat.answer import ChatAnswer
-from routing.chat.timing import timed
 
 HISTORY_LIMIT = 20
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from llmgateway.errors import LlmUnavailable
-from routing.agent.errors import LlmUnavailableError
+from core.errors import LlmUnavailable
+from core.timing import timed
 from routing.agent.runner import run_agent
 from routing.chat.answer import OUTCOME_ERROR, ChatAnswer
 from routing.chat.shielded import run_shielded
-from routing.chat.timing import timed
 from routing.chat.turn import ChatTurn, turn_finish
+from routing.ollama.errors import LlmUnavailableError
 
 
 async def chat_complete(turn: ChatTurn) -> dict[str, Any]:

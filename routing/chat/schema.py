@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
-from llmgateway.schema import ErrorSerializer
+from core.schema import ErrorSerializer
 from routing.chat.serializers import (
     ChatRequestSerializer,
     ChatResponseSerializer,

@@ -10,7 +10,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from llmgateway.serializers import NoUnknownFieldsMixin, StrictCharField, StrictUUIDField
+from core.serializers import NoUnknownFieldsMixin, StrictCharField, StrictUUIDField
 
 MAX_PRIOR_MESSAGES = 100
 

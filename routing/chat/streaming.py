@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import DatabaseError
 
-from llmgateway.errors import LlmUnavailable
-from routing.agent.errors import LlmUnavailableError
+from core.errors import LlmUnavailable
 from routing.agent.runner import AgentMeta, AgentResult, AgentToken, stream_agent
 from routing.chat.answer import OUTCOME_ERROR, ChatAnswer
 from routing.chat.shielded import run_shielded
 from routing.chat.sse import HEARTBEAT, OPENED, SILENCE, AgentPump, sse_event
 from routing.chat.turn import ChatTurn, turn_finish
+from routing.ollama.errors import LlmUnavailableError
 
 logger = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conversations.models import Conversation
+from core.timing import RequestTiming, current_timing, timing_start
 from routing.chat import cache, persistence
 from routing.chat.answer import OUTCOME_ERROR, ChatAnswer
-from routing.chat.timing import RequestTiming, current_timing, timing_start
 from routing.chat.usage import UsageEntry, usage_counters_push, usage_metrics_record
 
 

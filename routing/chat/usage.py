@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from llmgateway.redis_client import REDIS_DOWN_ERRORS, async_redis
-from llmgateway.redis_keys import usage_key
-from llmgateway.request_context import current_request_id
+from core.redis_client import REDIS_DOWN_ERRORS, async_redis
+from core.request_context import current_request_id
+from core.timing import timed
 from metrics import recorders
 from metrics.models import UsageRecord
+from metrics.usage_keys import usage_key
 from routing.chat.answer import OUTCOME_BLOCKED
-from routing.chat.timing import timed
 
 logger = logging.getLogger(__name__)
 

@@ -14,12 +14,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import ApiKey
+from accounts.quota import QuotaStatus, quota_consume
+from core.timing import RequestTiming, timing_start
 from routing.chat.pipeline import chat_complete
-from routing.chat.quota import QuotaStatus, quota_consume
 from routing.chat.schema import chat_schema, chat_stream_schema
 from routing.chat.serializers import ChatRequestSerializer, ChatResponseSerializer
 from routing.chat.streaming import chat_stream
-from routing.chat.timing import RequestTiming, timing_start
 from routing.chat.turn import ChatTurn, turn_begin
 
 
@@ -56,7 +56,7 @@ class _ChatApiBase(APIView):
             messages=[dict(m) for m in data["messages"]],
             conversation_id=data["conversation_id"],
         )
-        # The access log line (llmgateway.middleware) reports cache hits.
+        # The access log line (core.middleware) reports cache hits.
         request._request.cached = turn.cached is not None
         return turn
 

@@ -18,7 +18,7 @@ import schemathesis
 from rest_framework_simplejwt.tokens import AccessToken
 
 from llmgateway.tests.fuzz.helpers import PASSWORD, FuzzWorld, Persona, call
-from routing.tests.ollama_server import Reply
+from ollama_testserver import Reply
 
 # Bounded and reproducible: a fixed seed, derandomized Hypothesis, no example database, a
 # capped number of fuzzing examples per operation (the coverage phase adds a bounded,

@@ -17,7 +17,7 @@ import pytest
 from llmgateway.tests.live import GatewayProcess, gateway_env, start_gateway_process
 from llmgateway.tests.reliability.client import bearer
 from llmgateway.tests.reliability.tcp_proxy import TcpProxy
-from routing.tests.ollama_server import OllamaTestServer, Reply
+from ollama_testserver import OllamaTestServer, Reply
 
 REQUEST_TIMEOUT_SECONDS = 15.0
 

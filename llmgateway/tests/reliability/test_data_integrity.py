@@ -28,8 +28,8 @@ from llmgateway.tests.reliability.client import (
 )
 from llmgateway.tests.reliability.conftest import client_for, is_answer_request
 from metrics.models import UsageRecord
-from routing.tests.ollama_server import Reply
-from routing.tests.ollama_server.script import last_user_text
+from ollama_testserver import Reply
+from ollama_testserver.script import last_user_text
 
 pytestmark = pytest.mark.slow
 

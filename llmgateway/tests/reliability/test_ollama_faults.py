@@ -17,7 +17,7 @@ from conversations.models import Message
 from llmgateway.tests.reliability.client import CHAT, assert_envelope, stream_events
 from llmgateway.tests.reliability.conftest import client_for, is_answer_request, route_to_general
 from metrics.models import UsageRecord
-from routing.tests.ollama_server import ModelSpec, OllamaTestServer, Reply
+from ollama_testserver import ModelSpec, OllamaTestServer, Reply
 
 pytestmark = pytest.mark.slow
 

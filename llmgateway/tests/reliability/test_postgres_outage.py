@@ -23,7 +23,7 @@ from conversations.services import conversation_create
 from llmgateway.tests.reliability.client import CHAT, STREAM, assert_envelope, parse_sse
 from llmgateway.tests.reliability.conftest import client_for, is_answer_request
 from llmgateway.tests.reliability.tcp_proxy import TcpProxy
-from routing.tests.ollama_server import Reply
+from ollama_testserver import Reply
 
 pytestmark = pytest.mark.slow
 

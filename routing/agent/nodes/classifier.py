@@ -12,7 +12,6 @@ from typing import Any
 from django.conf import settings
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from routing.agent import llm
 from routing.agent.intent_schema import (
     Classification,
     helper_model,
@@ -21,6 +20,7 @@ from routing.agent.intent_schema import (
 )
 from routing.agent.prompts import CLASSIFIER_SYSTEM
 from routing.agent.state import AgentState
+from routing.ollama import chat_models as llm
 
 # Earlier turns help with follow-ups ("and tomorrow?"); the last two turns suffice.
 HISTORY_MESSAGES = 4

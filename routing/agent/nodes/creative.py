@@ -12,17 +12,17 @@ from typing import Any, Literal
 from langchain_core.messages import AIMessage, ToolMessage
 from langchain_core.tools import BaseTool
 
-from routing.agent import llm
 from routing.agent.intent_schema import model_for
 from routing.agent.prompts import CREATIVE_LAST_ROUND, CREATIVE_SYSTEM
 from routing.agent.state import AgentState, Source, conversation
+from routing.ollama import chat_models as llm
 
 MAX_TOOL_ROUNDS = 5
 
 
 def creative_tools() -> Sequence[BaseTool]:
     """The tools the creative agent may call (imported late: they pull in HTTP clients)."""
-    from routing.agent.tools import TOOLS
+    from routing.agent.tools.registry import TOOLS
 
     return TOOLS
 

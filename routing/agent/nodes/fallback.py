@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from routing.agent.llm import emit_final_text
 from routing.agent.prompts import FALLBACKS, localized
 from routing.agent.state import AgentState
+from routing.ollama.chat_models import emit_final_text
 
 
 async def fallback(state: AgentState) -> dict[str, Any]:

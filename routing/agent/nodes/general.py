@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from routing.agent import llm
 from routing.agent.intent_schema import model_for
 from routing.agent.prompts import GENERAL_SYSTEM
 from routing.agent.state import AgentState, conversation
+from routing.ollama import chat_models as llm
 
 
 async def general_agent(state: AgentState) -> dict[str, Any]:

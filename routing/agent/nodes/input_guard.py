@@ -26,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from langchain_core.messages import BaseMessage, HumanMessage
 
-from routing.agent.guard_patterns import PATTERNS
+from routing.agent.guards.patterns import PATTERNS
 from routing.agent.state import AgentState
 
 _LOOKALIKES = str.maketrans(

@@ -18,7 +18,6 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langgraph.graph.state import CompiledStateGraph
 from pydantic import BaseModel
 
-from routing.agent import llm
 from routing.agent.intent_schema import extract_json, helper_model, model_for
 from routing.agent.prompts import (
     ANALYSIS_SYNTH_SYSTEM,
@@ -27,6 +26,7 @@ from routing.agent.prompts import (
     RESEARCHER_SYSTEM,
 )
 from routing.agent.subgraphs.chain import compile_chain
+from routing.ollama import chat_models as llm
 
 MIN_SUB_QUESTIONS = 2
 MAX_SUB_QUESTIONS = 4

@@ -14,7 +14,6 @@ from typing import Annotated, Any, TypedDict
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langgraph.graph.state import CompiledStateGraph
 
-from routing.agent import llm
 from routing.agent.intent_schema import helper_model, model_for
 from routing.agent.nodes.output_guard import is_acceptable
 from routing.agent.prompts import (
@@ -27,7 +26,8 @@ from routing.agent.prompts import (
 )
 from routing.agent.state import Source
 from routing.agent.subgraphs.chain import compile_chain
-from routing.agent.web_search import SearchUnavailable, web_search
+from routing.agent.tools.web_search import SearchUnavailable, web_search
+from routing.ollama import chat_models as llm
 
 MAX_RESULTS = 5
 MAX_QUERY_CHARS = 200

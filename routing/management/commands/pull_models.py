@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 
 from routing.model_inventory import configured_models
-from routing.ollama_admin import (
+from routing.ollama.admin import (
     OllamaAdminError,
     OllamaUnreachable,
     PullProgress,

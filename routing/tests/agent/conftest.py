@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from routing.agent import llm
+from routing.ollama import chat_models as llm
 from routing.tests.agent.fake_llm import Script, ScriptedChatModel
 from routing.tests.fakes import fake_search  # noqa: F401  (shared fixture)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ollama_testserver import Reply
 from routing.tests.agent.helpers import classification
-from routing.tests.ollama_server import Reply
 
 SIMPLE = "llama3.2:3b"
 COMPLEX = "qwen2.5:7b"

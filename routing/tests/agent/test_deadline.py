@@ -11,11 +11,11 @@ import time
 
 import pytest
 
-from routing.agent.errors import LlmUnavailableError
+from ollama_testserver import Reply
 from routing.agent.runner import AgentToken, run_agent, stream_agent
+from routing.ollama.errors import LlmUnavailableError
 from routing.tests.agent.helpers import classification
 from routing.tests.agent.server_script import classify_as
-from routing.tests.ollama_server import Reply
 
 
 async def drain(query: str, history: list[dict]) -> list:

@@ -9,7 +9,7 @@ from langchain_core.messages import AIMessage, ToolMessage
 
 from routing.agent.prompts import FALLBACKS, SEARCH_UNAVAILABLE_NOTE
 from routing.agent.runner import run_agent
-from routing.agent.web_search import SearchUnavailable
+from routing.agent.tools.web_search import SearchUnavailable
 from routing.tests.agent.conftest import COMPLEX, SIMPLE
 from routing.tests.agent.helpers import classification, tool_call
 

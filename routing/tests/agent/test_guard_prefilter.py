@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from routing.agent.guard_patterns import PATTERNS
-from routing.agent.guard_prefilter import PREFILTER_MIN_CHARS, required_literals
+from routing.agent.guards.patterns import PATTERNS
+from routing.agent.guards.prefilter import PREFILTER_MIN_CHARS, required_literals
 from routing.agent.nodes.input_guard import despace, normalize, squash
 from routing.tests.agent.guard_cases import (
     ATTACKS_EN,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from routing.agent.errors import LlmUnavailableError
+from ollama_testserver import Reply
 from routing.agent.runner import run_agent, stream_agent
+from routing.ollama.errors import LlmUnavailableError
 from routing.tests.agent.server_script import classify_as, decompose_into
-from routing.tests.ollama_server import Reply
 
 
 async def drain(query: str) -> list:

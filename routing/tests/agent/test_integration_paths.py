@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from ollama_testserver import Reply
 from routing.agent.prompts import FALLBACKS, SEARCH_UNAVAILABLE_NOTE
 from routing.agent.runner import run_agent
-from routing.agent.web_search import SearchUnavailable
+from routing.agent.tools.web_search import SearchUnavailable
 from routing.tests.agent.server_script import (
     COMPLEX,
     SIMPLE,
@@ -18,7 +19,6 @@ from routing.tests.agent.server_script import (
     last_user,
     system_text,
 )
-from routing.tests.ollama_server import Reply
 
 HISTORY = [
     {"role": "user", "content": "My name is Ada."},

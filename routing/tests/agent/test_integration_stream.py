@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+from ollama_testserver import Reply
 from routing.agent.runner import AgentMeta, AgentResult, AgentToken, stream_agent
 from routing.tests.agent.server_script import COMPLEX, classify_as, decompose_into
-from routing.tests.ollama_server import Reply
 
 
 async def collect(query: str) -> list:

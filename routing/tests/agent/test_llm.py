@@ -12,9 +12,9 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langchain_ollama import ChatOllama
 from pydantic import BaseModel
 
-from routing.agent import llm
-from routing.agent.errors import LlmUnavailableError
-from routing.agent.tools import TOOLS
+from routing.agent.tools.registry import TOOLS
+from routing.ollama import chat_models as llm
+from routing.ollama.errors import LlmUnavailableError
 
 HI = [HumanMessage("hi")]
 

@@ -7,7 +7,6 @@ import asyncio
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage, ToolMessage
 
-from routing.agent.errors import LlmUnavailableError
 from routing.agent.graph import route_input, route_intent
 from routing.agent.nodes.creative import route_creative, tool_sources
 from routing.agent.nodes.fallback import fallback
@@ -15,6 +14,7 @@ from routing.agent.nodes.output_guard import is_acceptable, output_guard, route_
 from routing.agent.prompts import FALLBACKS
 from routing.agent.subgraphs.analysis import parse_sub_questions, researcher
 from routing.agent.subgraphs.search import clean_query
+from routing.ollama.errors import LlmUnavailableError
 from routing.tests.agent.helpers import tool_call
 
 

@@ -9,7 +9,7 @@ from langchain_core.messages import AIMessage, ToolMessage
 
 from routing.agent.prompts import FALLBACKS, RESEARCHER_SYSTEM, SEARCH_UNAVAILABLE_NOTE
 from routing.agent.runner import AgentMeta, AgentResult, AgentToken, run_agent, stream_agent
-from routing.agent.web_search import SearchUnavailable
+from routing.agent.tools.web_search import SearchUnavailable
 from routing.tests.agent.conftest import COMPLEX
 from routing.tests.agent.helpers import classification, tool_call
 

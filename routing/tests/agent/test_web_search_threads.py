@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from routing.agent import web_search as web_search_module
-from routing.agent.web_search import DdgsBackend, web_search
+from routing.agent.tools import web_search as web_search_module
+from routing.agent.tools.web_search import DdgsBackend, web_search
 
 
 async def test_it_searches_on_its_own_named_threads(fake_search):

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from rest_framework_simplejwt.tokens import AccessToken
 
-from routing.tests.ollama_server import Reply
+from ollama_testserver import Reply
 
 CHAT = "/api/chat/"
 STREAM = "/api/chat/stream"

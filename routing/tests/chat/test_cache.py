@@ -8,13 +8,13 @@ import httpx
 import redis.asyncio as aioredis
 
 from conversations.models import Message
-from llmgateway.redis_client import sync_redis
+from core.redis_client import sync_redis
 from metrics.models import UsageRecord
+from ollama_testserver import Reply
 from routing.chat import cache
 from routing.chat.answer import ChatAnswer
 from routing.chat.cache import cache_key, cache_lookup, cache_store
 from routing.tests.chat.helpers import CHAT, bearer, is_answer_request
-from routing.tests.ollama_server import Reply
 
 QUESTION = "Name three primary colours."
 

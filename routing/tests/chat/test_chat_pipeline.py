@@ -12,8 +12,8 @@ from django.conf import settings
 from accounts.services import api_key_create
 from conversations.models import Conversation, Message
 from metrics.models import UsageRecord
+from ollama_testserver import Reply
 from routing.tests.chat.helpers import CHAT, RESPONSE_KEYS, answer_requests, is_answer_request
-from routing.tests.ollama_server import Reply
 
 QUESTION = "What is the boiling point of water at sea level, in Celsius?"
 

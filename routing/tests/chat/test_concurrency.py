@@ -9,8 +9,8 @@ import time
 import httpx
 import pytest
 
+from ollama_testserver import Reply
 from routing.tests.chat.helpers import CHAT, bearer
-from routing.tests.ollama_server import Reply
 
 CHATS = 50
 MODEL_DELAY_SECONDS = 1.0

@@ -7,8 +7,8 @@ import pytest
 
 from conversations.models import Message
 from metrics.models import UsageRecord
+from ollama_testserver import Reply
 from routing.tests.chat.helpers import CHAT, STREAM, bearer, collect_stream, is_answer_request
-from routing.tests.ollama_server import Reply
 
 QUESTION = "Summarise the plot of Hamlet."
 

@@ -7,8 +7,8 @@ from asgiref.sync import sync_to_async
 from django.db import connections
 from django.test import AsyncClient
 
+from ollama_testserver import Reply
 from routing.tests.chat.helpers import STREAM, bearer, is_answer_request, parse_block
-from routing.tests.ollama_server import Reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

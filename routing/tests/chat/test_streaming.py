@@ -9,6 +9,7 @@ from django.conf import settings
 
 from conversations.models import Message
 from metrics.models import UsageRecord
+from ollama_testserver import Reply
 from routing.tests.chat.helpers import (
     CHAT,
     RESPONSE_KEYS,
@@ -17,7 +18,6 @@ from routing.tests.chat.helpers import (
     is_answer_request,
     iter_sse,
 )
-from routing.tests.ollama_server import Reply
 
 QUESTION = "Describe a sunrise over the sea."
 ANSWER = " ".join(f"word{i}" for i in range(30))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from llmgateway.redis_client import sync_redis
+from core.redis_client import sync_redis
 from metrics.models import UsageRecord
 from routing.chat.usage import UsageEntry, usage_counters_push
 from routing.tests.chat.helpers import CHAT

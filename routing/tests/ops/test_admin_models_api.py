@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from routing.tests.ollama_server import OllamaTestServer
+from ollama_testserver import OllamaTestServer
 
 URL = "/api/admin/models"
 

@@ -1,10 +1,10 @@
-"""routing.ollama_admin: names, listing, show and pull against the Ollama test server."""
+"""routing.ollama.admin: names, listing, show and pull against the Ollama test server."""
 
 from __future__ import annotations
 
 import pytest
 
-from routing.ollama_admin import (
+from routing.ollama.admin import (
     OllamaResponseError,
     OllamaUnreachable,
     list_models,

@@ -12,9 +12,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.core.management.base import OutputWrapper
 
+from ollama_testserver import OllamaTestServer
 from routing.management.commands.pull_models import ProgressPrinter, human_bytes
-from routing.ollama_admin import PullProgress
-from routing.tests.ollama_server import OllamaTestServer
+from routing.ollama.admin import PullProgress
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 

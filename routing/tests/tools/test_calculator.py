@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from routing.agent.calculator import (
+from routing.agent.tools.calculator import (
     MAX_EXPRESSION_CHARS,
     CalculationError,
     evaluate,

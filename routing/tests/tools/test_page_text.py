@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from routing.agent.page_text import extract_text
+from routing.agent.tools.page_text import extract_text
 
 
 def test_it_keeps_the_words_and_drops_the_code():

@@ -9,8 +9,8 @@ from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode
 
-from routing.agent import tools
-from routing.agent.tools import (
+from routing.agent.tools import registry as tools
+from routing.agent.tools.registry import (
     OFFSET_OUT_OF_RANGE,
     TOOLS,
     calculate,
@@ -18,8 +18,8 @@ from routing.agent.tools import (
     search_web,
     summarize_url,
 )
-from routing.agent.url_fetch import PageText, UrlFetchError
-from routing.agent.web_search import SearchUnavailable
+from routing.agent.tools.url_fetch import PageText, UrlFetchError
+from routing.agent.tools.web_search import SearchUnavailable
 
 
 def tool_call(name: str, args: dict, call_id: str = "call-1") -> dict:

@@ -13,9 +13,9 @@ import threading
 
 import pytest
 
-from routing.agent import url_fetch
-from routing.agent.url_fetch import MAX_CHARS, UrlFetchError, UrlRefused, fetch_text
-from routing.agent.url_guard import Target
+from routing.agent.tools import url_fetch
+from routing.agent.tools.url_fetch import MAX_CHARS, UrlFetchError, UrlRefused, fetch_text
+from routing.agent.tools.url_guard import Target
 from routing.tests.tools.loopback import (
     ORIGIN_ADDRESS,
     LoopbackServer,

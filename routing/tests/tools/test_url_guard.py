@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from routing.agent.url_guard import (
+from routing.agent.tools.url_guard import (
     UrlFetchError,
     UrlRefused,
     check_url,

@@ -9,8 +9,8 @@ import time
 import pytest
 from ddgs.exceptions import DDGSException, RatelimitException, TimeoutException
 
-from routing.agent import web_search as web_search_module
-from routing.agent.web_search import (
+from routing.agent.tools import web_search as web_search_module
+from routing.agent.tools.web_search import (
     DdgsBackend,
     SearchHit,
     SearchUnavailable,
@@ -185,7 +185,7 @@ async def test_real_ddgs_backend_without_network_is_unavailable_quickly(settings
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
     monkeypatch.setenv("DDGS_PROXY", f"http://127.0.0.1:{closed_port}")
-    settings.WEB_SEARCH_BACKEND = "routing.agent.web_search.DdgsBackend"
+    settings.WEB_SEARCH_BACKEND = "routing.agent.tools.web_search.DdgsBackend"
     settings.WEB_SEARCH_TIMEOUT = 3
     started = time.monotonic()
     with pytest.raises(SearchUnavailable):

@@ -19,10 +19,16 @@ from urllib.parse import urljoin
 import httpcore
 import httpx
 
-from routing.agent.page_text import extract_text
-from routing.agent.url_guard import AddressPolicy, Target, UrlFetchError, UrlRefused, check_url
-from routing.agent.url_transport import PinnedBackend as _PinnedBackend
-from routing.agent.url_transport import (
+from routing.agent.tools.page_text import extract_text
+from routing.agent.tools.url_guard import (
+    AddressPolicy,
+    Target,
+    UrlFetchError,
+    UrlRefused,
+    check_url,
+)
+from routing.agent.tools.url_transport import PinnedBackend as _PinnedBackend
+from routing.agent.tools.url_transport import (
     content_type,
     read_capped,
     request_url,

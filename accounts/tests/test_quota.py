@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 import httpx
 import redis.asyncio as aioredis
 
+from accounts import quota
 from accounts.models import User
-from llmgateway.errors import QuotaExceeded
-from llmgateway.redis_client import sync_redis
-from routing.chat import quota
-from routing.chat.quota import quota_consume, quota_key
+from accounts.quota import quota_consume, quota_key
+from core.errors import QuotaExceeded
+from core.redis_client import sync_redis
 from routing.tests.chat.helpers import CHAT, STREAM, bearer
 
 

@@ -15,15 +15,27 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from llmgateway.errors import QuotaExceeded
-from llmgateway.redis_client import REDIS_DOWN_ERRORS, async_redis
-from llmgateway.redis_keys import quota_key, quota_limit_for
+from django.conf import settings
+
+from core.errors import QuotaExceeded
+from core.redis_client import REDIS_DOWN_ERRORS, async_redis
+from core.timing import timed
 from metrics import recorders
-from routing.chat.timing import timed
 
 logger = logging.getLogger(__name__)
 
 KEY_TTL_SECONDS = 120
+
+
+def quota_key(*, user_id: object, at: datetime) -> str:
+    """The per-minute chat counter: `quota:{user_id}:{yyyyMMddHHmm}`, in UTC."""
+    return f"quota:{user_id}:{at.astimezone(UTC):%Y%m%d%H%M}"
+
+
+def quota_limit_for(user) -> int:
+    """The user's own `quota_per_minute` when set (0 is a real limit), else the default."""
+    override = getattr(user, "quota_per_minute", None)
+    return settings.QUOTA_PER_MINUTE if override is None else override
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 
-from llmgateway.middleware import HybridMiddleware
+from core.middleware import HybridMiddleware
 
 ADMIN_PREFIX = "/admin/"
 

@@ -11,7 +11,7 @@
 Endpoints: POST /api/chat, /api/generate, /api/show, /api/pull; GET|HEAD /api/tags,
 /api/ps, /api/version, /. Wire shapes follow /work/shared/ollama-api.md (Go-style JSON,
 NDJSON streams with the counts on the final chunk only, gin's 404/405 bodies).
-Run standalone with `python -m routing.tests.ollama_server --port 11434`.
+Run standalone with `python -m ollama_testserver --port 11434`.
 """
 
 from .catalog import DEFAULT_MODELS, ModelSpec

@@ -13,7 +13,7 @@ class ErrorBodySerializer(serializers.Serializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    """The gateway's error envelope (llmgateway/errors.py), on every error response."""
+    """The gateway's error envelope (core/errors.py), on every error response."""
 
     error = ErrorBodySerializer()
     request_id = serializers.CharField(allow_null=True)
@@ -26,7 +26,7 @@ def error_response(description: str) -> OpenApiResponse:
 def document_body_limit(result: dict, generator, request, public) -> dict:
     """Postprocessing hook: any operation with a body may answer 413 and 415.
 
-    The size limit (llmgateway/body_limit.py) runs before everything else, and a body that
+    The size limit (core/body_limit.py) runs before everything else, and a body that
     is not JSON (or, for the login, a form) is refused by the parser.
     """
     error_content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}

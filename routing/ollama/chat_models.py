@@ -23,7 +23,7 @@ from langchain_ollama import ChatOllama
 from langgraph.config import get_stream_writer
 from pydantic import BaseModel
 
-from routing.agent.errors import EMPTY_STREAM_MESSAGE, OLLAMA_ERRORS, LlmUnavailableError
+from routing.ollama.errors import EMPTY_STREAM_MESSAGE, OLLAMA_ERRORS, LlmUnavailableError
 
 # Tag on the LLM calls whose tokens are the final answer; stream_agent forwards only these.
 FINAL_ANSWER_TAG = "final_answer"

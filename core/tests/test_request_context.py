@@ -5,8 +5,8 @@ import logging
 
 import pytest
 
-from llmgateway.logging import JsonFormatter, RequestContextFilter
-from llmgateway.request_context import accept_or_generate_request_id
+from core.logging import JsonFormatter, RequestContextFilter
+from core.request_context import accept_or_generate_request_id
 
 
 @pytest.mark.parametrize("incoming", ["abc-123", "0f1e2d3c4b5a", "trace:1.2_3"])
@@ -52,7 +52,7 @@ def test_it_logs_one_json_line_per_request_with_the_spec_fields(api_client, capl
 
 
 def test_log_lines_emitted_while_handling_a_request_carry_its_id():
-    from llmgateway.request_context import bind_request
+    from core.request_context import bind_request
 
     bind_request("inside-request")
     record = logging.LogRecord("app", logging.WARNING, __file__, 1, "doing work", None, None)

@@ -13,7 +13,7 @@ import ast
 import math
 from collections.abc import Callable
 
-from routing.agent.calculator_validation import (
+from routing.agent.tools.calculator_validation import (
     BINARY_OPERATORS,
     CONSTANTS,
     MAX_EXPRESSION_CHARS,

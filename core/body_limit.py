@@ -11,7 +11,7 @@ import json
 
 from django.conf import settings
 
-from llmgateway.request_context import accept_or_generate_request_id
+from core.request_context import accept_or_generate_request_id
 
 
 def _too_large_body(request_id: str, limit: int) -> bytes:

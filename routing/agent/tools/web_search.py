@@ -27,7 +27,7 @@ from ddgs.exceptions import DDGSException, RatelimitException, TimeoutException
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from routing.agent.search_hits import SearchHit, merge_hits, normalise_hit
+from routing.agent.tools.search_hits import SearchHit, merge_hits, normalise_hit
 
 __all__ = ["DdgsBackend", "SearchHit", "SearchUnavailable", "normalise_hit", "web_search"]
 

@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from langchain_core.tools import BaseTool, tool
 from pydantic import ValidationError
 
-from routing.agent.calculator import CalculationError, evaluate, format_number
-from routing.agent.url_fetch import UrlFetchError, UrlRefused, fetch_text
-from routing.agent.web_search import SearchUnavailable, web_search
+from routing.agent.tools.calculator import CalculationError, evaluate, format_number
+from routing.agent.tools.url_fetch import UrlFetchError, UrlRefused, fetch_text
+from routing.agent.tools.web_search import SearchUnavailable, web_search
 
 MIN_OFFSET_HOURS = -12.0
 MAX_OFFSET_HOURS = 14.0

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Iterable
 
 import httpcore
 
-from routing.agent.url_guard import Target, UrlFetchError, UrlRefused
+from routing.agent.tools.url_guard import Target, UrlFetchError, UrlRefused
 
 
 class PinnedBackend(httpcore.AsyncNetworkBackend):

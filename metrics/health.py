@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from llmgateway.redis_client import REDIS_DOWN_ERRORS, sync_redis
+from core.redis_client import REDIS_DOWN_ERRORS, sync_redis
 
 OLLAMA_CHECK_TIMEOUT_SECONDS = 1.0
 # One client for the process: building one per check (SSL context, pool) cost more CPU

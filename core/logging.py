@@ -6,7 +6,7 @@ import json
 import logging
 from datetime import UTC, datetime
 
-from llmgateway.request_context import current_request_id, current_user_id
+from core.request_context import current_request_id, current_user_id
 
 # Attributes every LogRecord has; anything else passed in `extra=` is emitted as a field.
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}

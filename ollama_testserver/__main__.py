@@ -1,4 +1,4 @@
-"""`python -m routing.tests.ollama_server --port 11434`: serve until interrupted.
+"""`python -m ollama_testserver --port 11434`: serve until interrupted.
 
 For benchmarks and manual runs: every chat waits `--latency` seconds before its first chunk
 and streams `--chunks` pieces `--chunk-interval` seconds apart. The request log is capped
@@ -19,7 +19,7 @@ _RECORDED_REQUESTS_CAP = 1000
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m routing.tests.ollama_server")
+    parser = argparse.ArgumentParser(prog="python -m ollama_testserver")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=11434)
     parser.add_argument("--latency", type=float, default=0.0, help="first-token delay (s)")

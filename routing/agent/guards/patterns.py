@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from routing.agent.guard_prefilter import Needs, has_required_literals, required_literals
+from routing.agent.guards.prefilter import Needs, has_required_literals, required_literals
 
 Category = Literal["prompt_injection", "harmful_content"]
 

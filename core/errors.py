@@ -17,7 +17,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from llmgateway.request_context import current_request_id
+from core.request_context import current_request_id
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from llmgateway.request_context import accept_or_generate_request_id, bind_request, current_user_id
+from core.request_context import accept_or_generate_request_id, bind_request, current_user_id
 
 access_log = logging.getLogger("llmgateway.access")
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from routing.tests.ollama_server import OllamaTestServer
+from ollama_testserver import OllamaTestServer
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from langchain_core.tools import tool
 from langchain_ollama import ChatOllama
 from pydantic import BaseModel, Field
 
-from routing.tests.ollama_server import OllamaTestServer, Reply, default_answer, schema_instance
+from ollama_testserver import OllamaTestServer, Reply, default_answer, schema_instance
 
 MODEL = "llama3.2:3b"
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -654,7 +654,7 @@ def test_the_cli_serves_until_terminated():
         [
             sys.executable,
             "-m",
-            "routing.tests.ollama_server",
+            "ollama_testserver",
             "--port",
             str(port),
             "--latency",

@@ -1,0 +1,1 @@
+"""Input guard rules: injection and harm patterns, the literal prefilter."""
