@@ -22,6 +22,14 @@ application = ProtocolTypeRouter(
     {"http": TrustedProxyMiddleware(BodySizeLimitMiddleware(django_asgi_app))}
 )
 
+# The operator hears at once if Ollama cannot be reached (a background probe: start-up
+# never waits for it).
+from django.conf import settings  # noqa: E402
+
+from routing.ollama.reachability import probe_in_background  # noqa: E402
+
+probe_in_background(settings.OLLAMA_URL)
+
 # Daphne's CLI and `manage.py runserver` import daphne.server before they load this module
 # and build their HTTP factory after it; anywhere else (tests, other servers) nothing changes.
 if "daphne.server" in sys.modules:

