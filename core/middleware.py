@@ -3,7 +3,9 @@
 The outermost middleware also holds two rules every endpoint must keep (SPEC section 6):
 a Host outside ALLOWED_HOSTS is refused before any view runs (Django itself checks it only
 where something calls `get_host()`), and a 404/405 that Django answered on its own — its
-HTML debug page with DEBUG on, an empty 405 — leaves in the one error envelope.
+HTML debug page with DEBUG on, an empty 405 — leaves in the one error envelope. An API
+path is served in either slash form (`/api/chat` and `/api/chat/`): the other form is
+routed internally rather than redirected, so a POST keeps its body.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
+from django.urls import get_urlconf, is_valid_path
 
 from core.errors import error_json_response
 from core.request_context import accept_or_generate_request_id, bind_request, current_user_id
@@ -78,6 +81,7 @@ class RequestContextMiddleware(HybridMiddleware):
         request_id = accept_or_generate_request_id(request.headers.get("X-Request-ID"))
         request.request_id = request_id
         bind_request(request_id)
+        _route_either_slash(request)
         return time.perf_counter()
 
     @staticmethod
@@ -104,6 +108,22 @@ class RequestContextMiddleware(HybridMiddleware):
             },
         )
         return response
+
+
+API_PREFIX = "/api/"
+
+
+def _route_either_slash(request: HttpRequest) -> None:
+    """Route `/api/x/` to `/api/x` (or the reverse) when only the other form exists."""
+    path = request.path_info
+    if not path.startswith(API_PREFIX) or path == API_PREFIX:
+        return
+    urlconf = getattr(request, "urlconf", None) or get_urlconf()
+    if is_valid_path(path, urlconf):
+        return
+    other = path[:-1] if path.endswith("/") else f"{path}/"
+    if is_valid_path(other, urlconf):
+        request.path_info = other
 
 
 _ENVELOPED = {
