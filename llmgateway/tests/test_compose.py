@@ -112,3 +112,17 @@ def test_env_example_documents_every_variable_compose_reads(compose):
 
     for name in ["SECRET_KEY", "JWT_SECRET", "MODEL_SIMPLE", "MODEL_COMPLEX", "POSTGRES_PASSWORD"]:
         assert name in documented
+
+
+def test_the_gateway_believes_forwarded_addresses_from_its_nginx_only(compose):
+    from ipaddress import ip_address, ip_network
+
+    nginx_address = compose["services"]["nginx"]["networks"]["default"]["ipv4_address"]
+    subnet = compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    gateway = compose["services"]["gateway"]
+
+    assert gateway["environment"]["TRUSTED_PROXIES"] == nginx_address
+    assert ip_address(nginx_address) in ip_network(subnet)
+    # Daphne's --proxy-headers would believe any caller: TRUSTED_PROXIES decides instead.
+    assert "--proxy-headers" not in gateway["command"]
+    assert "--proxy-headers" not in (BASE_DIR / "Dockerfile").read_text()
