@@ -20,7 +20,12 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import get_urlconf, is_valid_path
 
 from core.errors import error_json_response
-from core.request_context import accept_or_generate_request_id, bind_request, current_user_id
+from core.request_context import (
+    accept_or_generate_request_id,
+    bind_request,
+    current_facts,
+    current_user_id,
+)
 
 access_log = logging.getLogger("llmgateway.access")
 
@@ -91,7 +96,6 @@ class RequestContextMiddleware(HybridMiddleware):
         response["X-Request-ID"] = request.request_id
         # What XFrameOptionsMiddleware would add, without its thread hop.
         response.headers.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
-        request.duration_ms = duration_ms
         access_log.info(
             "%s %s %s %dms",
             request.method,
@@ -104,7 +108,7 @@ class RequestContextMiddleware(HybridMiddleware):
                 "status": response.status_code,
                 "duration_ms": duration_ms,
                 "user_id": current_user_id(),
-                "cached": getattr(request, "cached", None),
+                "cached": current_facts().cached,
             },
         )
         return response
