@@ -4,12 +4,17 @@ TRUSTED_PROXIES."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+
 import httpx
 import pytest
 from django.conf import settings
 
 from accounts import throttling
 from core.redis_client import sync_redis
+from llmgateway.tests.live import BASE_DIR, GatewayProcess, free_port, gateway_env
 from llmgateway.tests.reliability.client import assert_envelope
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
@@ -40,7 +45,9 @@ def test_an_unknown_path_is_a_404_in_the_envelope(any_debug_gateway, method, pat
     assert_envelope(response, 404, "not_found")
 
 
-@pytest.mark.parametrize(("method", "path"), [("POST", "/health"), ("PUT", "/api/metrics")])
+@pytest.mark.parametrize(
+    ("method", "path"), [("POST", "/health"), ("PUT", "/api/metrics"), ("POST", "/")]
+)
 def test_a_wrong_method_is_a_405_in_the_envelope(any_debug_gateway, method, path):
     response = httpx.request(method, f"{any_debug_gateway.url}{path}", timeout=10)
 
@@ -91,3 +98,44 @@ def test_x_forwarded_for_from_a_trusted_proxy_names_the_client(gateway):
 
     assert sync_redis().get(throttling.ip_key("198.51.100.1")) is not None
     assert sync_redis().get(throttling.ip_key("127.0.0.1")) is None
+
+
+def test_daphne_proxy_headers_believe_only_trusted_proxies_too(django_db_setup, tmp_path):
+    """Started with Daphne's --proxy-headers, an untrusted caller still cannot pick its
+    address (llmgateway/daphne_protocol.py drops the headers before Daphne reads them)."""
+    port = free_port()
+    env = gateway_env(TRUSTED_PROXIES="192.0.2.1", LOGIN_MAX_FAILURES="1")
+    log_path = tmp_path / "daphne-proxy-headers.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "daphne", "--proxy-headers"),
+                *("-b", "127.0.0.1", "-p", str(port), "llmgateway.asgi:application"),
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    gateway = GatewayProcess(port=port, process=process, log_path=log_path)
+    try:
+        _wait_until_serving(gateway)
+        _fail_logins(gateway, 1, "203.0.113")
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+
+    assert sync_redis().get(throttling.ip_key("127.0.0.1")) is not None
+    assert sync_redis().get(throttling.ip_key("203.0.113.1")) is None
+
+
+def _wait_until_serving(gateway: GatewayProcess) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert gateway.process.poll() is None, gateway.log_tail()
+        try:
+            httpx.get(f"{gateway.url}/health", timeout=2)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise AssertionError(gateway.log_tail())
