@@ -126,3 +126,12 @@ def test_the_gateway_believes_forwarded_addresses_from_its_nginx_only(compose):
     # Daphne's --proxy-headers would believe any caller: TRUSTED_PROXIES decides instead.
     assert "--proxy-headers" not in gateway["command"]
     assert "--proxy-headers" not in (BASE_DIR / "Dockerfile").read_text()
+
+
+def test_the_healthcheck_host_is_always_allowed(compose):
+    # Host is checked on every endpoint, /health included: whatever ALLOWED_HOSTS the
+    # operator sets, the container's own healthcheck (Host: 127.0.0.1) must pass it.
+    gateway = compose["services"]["gateway"]
+
+    assert gateway["environment"]["ALLOWED_HOSTS"].endswith(",127.0.0.1")
+    assert "http://127.0.0.1:8000/health" in " ".join(gateway["healthcheck"]["test"])
