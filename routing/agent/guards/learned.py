@@ -1,0 +1,51 @@
+"""The guard's learned layer: a character n-gram classifier beside the patterns.
+
+It reads the cleaned text (`normalize.clean`) and answers benign, prompt_injection or
+harmful_content with a probability; the guard blocks only above BLOCK_PROBABILITY, chosen
+on the training data's cross-validation (`training.py`) so look-alikes rarely cross it.
+The model file is built by `manage.py train_guard` and loaded once per process.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from routing.textclf import TextClassifier, load
+
+MODEL_PATH = Path(__file__).with_name("data") / "guard_model.npz"
+BENIGN = "benign"
+# Long texts are read in windows: one attack sentence inside a long benign text still
+# dominates its window, while the whole text's features would dilute it.
+WINDOW_CHARS = 400
+MAX_WINDOWS = 12
+
+
+@functools.cache
+def model() -> TextClassifier:
+    return load(MODEL_PATH)
+
+
+def block_probability() -> float:
+    return float(model().meta["block_probability"])
+
+
+def classify(cleaned: str) -> tuple[str, float]:
+    """The most likely harmful class of `cleaned` and its probability (the largest over
+    the text's windows); (BENIGN, p) when no window leans harmful."""
+    classifier = model()
+    best = (BENIGN, 0.0)
+    for window in _windows(cleaned):
+        probabilities = classifier.predict_proba(window)
+        for label, probability in probabilities.items():
+            if label != BENIGN and probability > best[1]:
+                best = (label, probability)
+    return best
+
+
+def _windows(text: str) -> list[str]:
+    if len(text) <= WINDOW_CHARS:
+        return [text]
+    step = WINDOW_CHARS // 2  # overlapping, so a sentence is never cut in every window
+    starts = range(0, len(text) - step, step)
+    return [text[start : start + WINDOW_CHARS] for start in starts][:MAX_WINDOWS]
