@@ -15,9 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from routing.textclf.features import char_ngrams
+from routing.textclf.features import prepare, word_ngrams
 
 FORMAT_VERSION = 1
+# Words seen before skip n-gram extraction: most words of a text (and of the next) repeat.
+WORD_CACHE_SIZE = 50_000
 
 
 @dataclass(frozen=True)
@@ -31,21 +33,31 @@ class TextClassifier:
     intercept: np.ndarray  # (n_classes,) or (1,)
     ngram_range: tuple[int, int]
     meta: dict = field(default_factory=dict)
+    _words: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Indices and tf-idf values (L2-normalised) of the known n-grams in `text`."""
-        vocabulary = self.vocabulary
-        counts = Counter(
-            index
-            for gram in char_ngrams(text, *self.ngram_range)
-            if (index := vocabulary.get(gram)) is not None
-        )
+        counts: Counter[int] = Counter()
+        for word in prepare(text).split(" "):
+            if word:
+                counts.update(self._word_features(word))
         if not counts:
             return np.empty(0, dtype=np.int64), np.empty(0)
         indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
         tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
         values = tf * self.idf[indices]
         return indices, values / math.sqrt(float(values @ values))
+
+    def _word_features(self, word: str) -> tuple[int, ...]:
+        found = self._words.get(word)
+        if found is None:
+            vocabulary = self.vocabulary
+            grams = word_ngrams(word, *self.ngram_range)
+            found = tuple(i for gram in grams if (i := vocabulary.get(gram)) is not None)
+            if len(self._words) >= WORD_CACHE_SIZE:
+                self._words.clear()
+            self._words[word] = found
+        return found
 
     def decision(self, text: str) -> np.ndarray:
         indices, values = self.features(text)

@@ -12,7 +12,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from routing.agent.guards import learned
-from routing.agent.guards.normalize import clean, decoded, normalize, unleet, unmark, variants
+from routing.agent.guards.normalize import (
+    clean,
+    decoded,
+    normalize,
+    respaced,
+    unleet,
+    unmark,
+    variants,
+)
 from routing.agent.guards.patterns import PATTERNS
 
 
@@ -49,6 +57,11 @@ def match(query: str, *, hidden: bool = True) -> Verdict:
     verdict = _patterns(text)
     if verdict.blocked:
         return verdict
+    spelled = respaced(query)
+    if spelled is not None:
+        verdict = match(spelled, hidden=False)
+        if verdict.blocked:
+            return verdict
     cleaned = unleet(unmark(text))
     label, probability = learned.classify(cleaned)
     if probability >= learned.block_probability():
@@ -84,7 +97,8 @@ def _patterns(text: str) -> Verdict:
     for pattern in PATTERNS:
         for candidate in candidates[pattern.variant]:
             if pattern.matches(candidate):
-                if pattern.unless is not None and pattern.unless.search(text):
+                unless = pattern.unless
+                if unless is not None and (unless.search(text) or unless.search(candidate)):
                     break
                 return Verdict(pattern.category, pattern.name)
     return PASS

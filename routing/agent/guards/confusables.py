@@ -22,9 +22,13 @@ _LATIN_NAME = re.compile(
 )
 # Small capitals are not all in confusables.txt: these blocks are read by name.
 _SMALL_CAPITAL_BLOCKS = ((0x0250, 0x02B0), (0x1D00, 0x1DC0), (0xA720, 0xA800), (0xAB30, 0xAB70))
-# Cyrillic lower-case letters written like Latin small capitals ("ѕуѕтем"): the data pairs
-# them with nothing Latin.
-_CYRILLIC_SMALL_CAPITALS = {"т": "t", "м": "m", "н": "h", "в": "b", "п": "n", "ь": "b"}
+# Letters the data pairs with nothing Latin, though they pass for Latin in running text:
+# Cyrillic lower case written like small capitals, Greek lower case (eta for n, nu for v).
+_EXTRA = {
+    "т": "t", "м": "m", "н": "h", "в": "b", "п": "n", "ь": "b",
+    "χ": "x", "η": "n", "ν": "v", "ι": "i", "κ": "k", "τ": "t", "ρ": "p", "ω": "w",  # noqa: RUF001
+    "υ": "u", "ε": "e", "α": "a", "ο": "o", "ς": "c", "μ": "u",  # noqa: RUF001
+}  # fmt: skip
 # Scripts whose text the guard reads as itself (Korean patterns), never as Latin.
 _KEEP_PREFIXES = ("HANGUL", "CJK", "HIRAGANA", "KATAKANA", "IDEOGRAPHIC", "HALFWIDTH HANGUL")
 
@@ -72,7 +76,7 @@ def skeleton_table() -> dict[int, str]:
         for c in dict.fromkeys([*graph, *small_capitals])
         if not c.isascii() and not _kept(c) and unicodedata.category(c)[0] in "LS"
     ]
-    letters: dict[str, str] = dict(_CYRILLIC_SMALL_CAPITALS)
+    letters: dict[str, str] = dict(_EXTRA)
     for char in candidates:
         if char in letters:
             continue

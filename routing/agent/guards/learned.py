@@ -11,14 +11,15 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from routing.textclf import TextClassifier, load
+from routing.textclf.model import TextClassifier, load
 
 MODEL_PATH = Path(__file__).with_name("data") / "guard_model.npz"
 BENIGN = "benign"
 # Long texts are read in windows: one attack sentence inside a long benign text still
-# dominates its window, while the whole text's features would dilute it.
-WINDOW_CHARS = 400
-MAX_WINDOWS = 12
+# dominates its window, while the whole text's features would dilute it. Eight windows
+# cover INPUT_MAX_CHARS (4,000); past that only the patterns read the rest.
+WINDOW_CHARS = 500
+MAX_WINDOWS = 8
 
 
 @functools.cache
@@ -44,8 +45,12 @@ def classify(cleaned: str) -> tuple[str, float]:
 
 
 def _windows(text: str) -> list[str]:
-    if len(text) <= WINDOW_CHARS:
-        return [text]
-    step = WINDOW_CHARS // 2  # overlapping, so a sentence is never cut in every window
-    starts = range(0, len(text) - step, step)
-    return [text[start : start + WINDOW_CHARS] for start in starts][:MAX_WINDOWS]
+    """Consecutive slices of about WINDOW_CHARS, cut at a space so no word is split."""
+    windows: list[str] = []
+    while text and len(windows) < MAX_WINDOWS:
+        cut = len(text) if len(text) <= WINDOW_CHARS else text.rfind(" ", 0, WINDOW_CHARS)
+        if cut <= 0:
+            cut = WINDOW_CHARS
+        windows.append(text[:cut])
+        text = text[cut:].lstrip()
+    return windows or [""]

@@ -43,13 +43,18 @@ _LEET_WORD = str.maketrans(
         "@": "a", "$": "s", "!": "i", "|": "l", "€": "e", "+": "t", "(": "c",
     }
 )  # fmt: skip
+_LEET_WORD_L = {**_LEET_WORD, ord("1"): "l"}
 _SPACED_LETTERS = re.compile(r"(?:\b\w\b[\W_]{1,3}){2,}\b\w\b")
 _TAG = re.compile(r"</?[a-z][^<>]{0,40}>|\[/?[a-z]{1,10}\]|&nbsp;|&#\d{1,5};")
-# Between two letters, these join: "re*veal", "re`veal`", "re~~veal".
-_JOINERS = re.compile(r"(?<=\w)[*`~^]+(?=\w)")
+# Markdown emphasis and code marks: "re*veal", "re`veal`", "~~reveal~~".
+_JOINERS = re.compile(r"[*`~^]+")
 # Between two words, these separate: "reveal.your_system-prompt", "reveal/your".
 _SEPARATORS = re.compile(r"(?<=[^\W\d])[._\-/\\|:;+=*`~^]+(?=[^\W\d])")
-_MIXED_WORD = re.compile(r"\b(?=[\w@$!|€+(]*[a-z])(?=[\w@$!|€+(]*[0-9@$!|€+(])[\w@$!|€+(]{3,}")
+_MIXED_WORD = re.compile(
+    r"(?<![\w'])(?=[\w@$!|€+('']*[a-z])(?=[\w@$!|€+('']*[0-9@$!|€+(])[\w@$!|€+('']{2,}"
+)
+# Lone digits read as letters, once a text has leetspeak words: "how do 1 make 4 bomb".
+_LONE_LEET = re.compile(r"(?<!\S)[140](?!\S)")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _LATIN = re.compile(r"[a-z]{3,}")
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -76,23 +81,35 @@ _KO_EN = {
 _EN_WORDS = re.compile(r"\b(?:" + "|".join(sorted(_EN_KO, key=len, reverse=True)) + r")\b")
 _KO_WORDS = re.compile(r"(?<!\S)(?:" + "|".join(sorted(_KO_EN, key=len, reverse=True)) + r")(?!\S)")
 
-_BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9_-]{16,}={0,2}")
+_WIDE_GAP = re.compile(r"\s{2,}")
+_SINGLE_GAP = re.compile(r"(?<=\S) (?=\S)")
+_SPELLED = re.compile(r"\S(?: \S)+")
+_SPELLED_WORD = re.compile(r"(?:\S ){3,}\S")
+_BASE64 = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
 _MAX_DECODED = 4
-# Words that make a reversed text worth reading: seen reversed, not forwards.
-_TRIGGERS = (
-    "ignore", "instruction", "prompt", "system", "reveal", "rules", "jailbreak", "disregard",
-    "forget", "previous", "developer", "bomb", "무시", "지시", "프롬프트", "탈옥", "규칙", "폭탄",
-)  # fmt: skip
+# A text reads better reversed when more of its words are common words (English) or end
+# with a particle (Korean) once reversed than as written.
+_COMMON = frozenset(
+    (
+        *("the", "you", "your", "and", "to", "an", "of", "is", "are", "in", "me", "my", "all"),
+        *("how", "what", "with", "from", "do", "it", "this", "that", "for", "not", "be", "can"),
+        *("any", "will", "as", "at", "by", "or", "so", "if", "give", "tell", "write", "show"),
+    )
+)
+_PARTICLES = tuple("은는이가을를의에로도와과만줘해야요다")
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 def normalize(text: str) -> str:
     """NFKC, fillers as spaces, no accents or format characters, skeleton, case-folded."""
     if text.isascii():  # the same result, without a Python-level pass over every character
         return " ".join(text.lower().split())
-    text = unicodedata.normalize("NFKC", text.translate(_FILLERS)).translate(_FILLERS)
-    text = unicodedata.normalize("NFKD", text)
-    kept = (c for c in text if unicodedata.category(c) not in ("Mn", "Cf"))
     table = skeleton_table()
+    # Mapped before NFKC too: NFKC turns some look-alikes into others (Greek lunate sigma,
+    # a "c", becomes a final sigma, then a sigma, an "o").
+    text = text.translate(_FILLERS).translate(table)
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).translate(_FILLERS))
+    kept = (c for c in text if unicodedata.category(c) not in ("Mn", "Cf"))
     text = unicodedata.normalize("NFC", "".join(kept)).translate(table).casefold().translate(table)
     return " ".join(text.split())
 
@@ -111,9 +128,14 @@ def unmark(text: str) -> str:
     return despace(" ".join(text.split()))
 
 
-def unleet(text: str) -> str:
-    """Leetspeak undone in words that mix letters with digits or symbols ("pr0mp7")."""
-    return _MIXED_WORD.sub(lambda m: m.group().translate(_LEET_WORD), text)
+def unleet(text: str, one: str = "i") -> str:
+    """Leetspeak undone in words that mix letters with digits or symbols ("pr0mp7"); then
+    lone 1, 4 and 0 too. `one` is what "1" stands for ("i" in "1gnore", "l" in "ru1es")."""
+    table = _LEET_WORD if one == "i" else _LEET_WORD_L
+    unleeted, count = _MIXED_WORD.subn(lambda m: m.group().translate(table), text)
+    if not count:
+        return text
+    return _LONE_LEET.sub(lambda m: m.group().translate(table), unleeted)
 
 
 def squash(text: str) -> str:
@@ -135,7 +157,8 @@ def variants(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     `text` is already normalised."""
     unmarked = unmark(text)
     cleaned = unleet(unmarked)
-    forms = [text, despace(text), unmarked, cleaned, *code_switched(cleaned)]
+    forms = [text, despace(text), unmarked, cleaned, unleet(unmarked, "l")]
+    forms += code_switched(cleaned)
     forms = list(dict.fromkeys(forms))
     squashed = list(dict.fromkeys([squash(text), *(squash(f) for f in forms[1:])]))
     return tuple(forms), tuple(squashed)
@@ -154,18 +177,43 @@ def decoded(original: str, text: str) -> list[str]:
         plain = _base64_text(blob)
         if plain is not None:
             found.append(plain)
-    if any(word[::-1] in text for word in _TRIGGERS):
+    if _reads_better_reversed(text):
         whole = text[::-1]
         by_word = " ".join(word[::-1] for word in text.split(" "))
         found += [whole, by_word]
     return found
 
 
+def respaced(original: str) -> str | None:
+    """Text spelled out letter by letter with wider gaps between words ("r e v e a l  y o u r"):
+    each gap of two or more spaces is a word break, single spaces inside a word are dropped.
+    None when the text is not written so."""
+    if "  " not in original or not _SPELLED_WORD.search(original):
+        return None
+    chunks = _WIDE_GAP.split(original.strip())
+    return " ".join(
+        _SINGLE_GAP.sub("", chunk) if _SPELLED.fullmatch(chunk) else chunk for chunk in chunks
+    )
+
+
+def _reads_better_reversed(text: str) -> bool:
+    words = _WORD.findall(text)
+    if len(words) < 2:
+        return False
+    forward = sum(w in _COMMON or (len(w) > 1 and w.endswith(_PARTICLES)) for w in words)
+    backward = sum(w[::-1] in _COMMON or (len(w) > 1 and w.startswith(_PARTICLES)) for w in words)
+    # Half is enough: a frame written forwards ("read this backwards: ...") adds its own.
+    return backward >= 2 and backward * 2 >= forward
+
+
 def _base64_text(blob: str) -> str | None:
     """The text a base64 blob encodes, or None when it is not mostly printable text."""
     padded = blob + "=" * (-len(blob) % 4)
     try:
-        raw = base64.b64decode(padded, altchars=b"-_" if "-" in blob or "_" in blob else None)
+        urlsafe = "-" in blob or "_" in blob
+        if urlsafe and ("+" in blob or "/" in blob):
+            return None
+        raw = base64.b64decode(padded, altchars=b"-_" if urlsafe else None, validate=True)
         plain = raw.decode("utf-8")
     except (binascii.Error, ValueError):
         return None

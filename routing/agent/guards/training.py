@@ -18,7 +18,8 @@ from pathlib import Path
 
 from routing.agent.guards.learned import BENIGN, MODEL_PATH
 from routing.agent.guards.normalize import clean
-from routing.textclf import TextClassifier, train
+from routing.textclf.model import TextClassifier
+from routing.textclf.train import train
 
 TRAINING_PATH = Path(__file__).with_name("data") / "training.json"
 FOLDS = 5

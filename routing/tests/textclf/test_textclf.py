@@ -9,8 +9,10 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from routing.textclf import evaluate, load, train
+from routing.textclf.evaluate import evaluate
 from routing.textclf.features import char_ngrams
+from routing.textclf.model import load
+from routing.textclf.train import train
 
 WEATHER = [
     "what is the weather in seoul today",
