@@ -20,6 +20,7 @@ _MARKS = "\u200e\u200f"
 _LATIN_NAME = re.compile(
     r"LATIN (?:LETTER SMALL CAPITAL|SMALL CAPITAL LETTER|SMALL LETTER|CAPITAL LETTER) ([A-Z])$"
 )
+_CAPITAL_I = re.compile(r"(?:\bLETTER I|IOTA|PALOCHKA|BYELORUSSIAN-UKRAINIAN I)$")
 # Small capitals are not all in confusables.txt: these blocks are read by name.
 _SMALL_CAPITAL_BLOCKS = ((0x0250, 0x02B0), (0x1D00, 0x1DC0), (0xA720, 0xA800), (0xAB30, 0xAB70))
 # Letters the data pairs with nothing Latin, though they pass for Latin in running text:
@@ -61,7 +62,7 @@ def _choose(char: str, letters: set[str]) -> str:
     last = name.rsplit(" ", 1)[-1].lower()
     if last in letters:  # "LISU LETTER I"
         return last
-    if "l" in letters and (char.isupper() or "CAPITAL" in name or last in ("iota", "i")):
+    if "l" in letters and _CAPITAL_I.search(name):
         return "i"  # confusables.txt folds I into l; a capital I look-alike reads as "i"
     return min(letters)
 

@@ -9,17 +9,19 @@ The model file is built by `manage.py train_guard` and loaded once per process.
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 from routing.textclf.model import TextClassifier, load
 
 MODEL_PATH = Path(__file__).with_name("data") / "guard_model.npz"
 BENIGN = "benign"
-# Long texts are read in windows: one attack sentence inside a long benign text still
-# dominates its window, while the whole text's features would dilute it. Eight windows
-# cover INPUT_MAX_CHARS (4,000); past that only the patterns read the rest.
-WINDOW_CHARS = 500
-MAX_WINDOWS = 8
+# Long texts are read in windows of whole sentences: one attack sentence inside a long
+# benign text still dominates its window, while the whole text's features would dilute it.
+# Forty windows cover INPUT_MAX_CHARS (4,000); past that the last window holds the rest.
+WINDOW_CHARS = 120
+MAX_WINDOWS = 40
+_SENTENCE_END = re.compile(r"(?<=[.!?。\n])\s+")
 
 
 @functools.cache
@@ -45,12 +47,23 @@ def classify(cleaned: str) -> tuple[str, float]:
 
 
 def _windows(text: str) -> list[str]:
-    """Consecutive slices of about WINDOW_CHARS, cut at a space so no word is split."""
+    """Consecutive sentences packed into windows of about WINDOW_CHARS; a longer sentence
+    is cut at spaces. No word is split."""
+    pieces: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        while len(sentence) > WINDOW_CHARS:
+            cut = sentence.rfind(" ", 0, WINDOW_CHARS)
+            cut = cut if cut > 0 else WINDOW_CHARS
+            pieces.append(sentence[:cut])
+            sentence = sentence[cut:].lstrip()
+        if sentence:
+            pieces.append(sentence)
     windows: list[str] = []
-    while text and len(windows) < MAX_WINDOWS:
-        cut = len(text) if len(text) <= WINDOW_CHARS else text.rfind(" ", 0, WINDOW_CHARS)
-        if cut <= 0:
-            cut = WINDOW_CHARS
-        windows.append(text[:cut])
-        text = text[cut:].lstrip()
+    for piece in pieces:
+        if windows and len(windows[-1]) + 1 + len(piece) <= WINDOW_CHARS:
+            windows[-1] += " " + piece
+        elif len(windows) < MAX_WINDOWS:
+            windows.append(piece)
+        else:
+            windows[-1] += " " + piece
     return windows or [""]

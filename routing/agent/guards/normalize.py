@@ -49,7 +49,7 @@ _TAG = re.compile(r"</?[a-z][^<>]{0,40}>|\[/?[a-z]{1,10}\]|&nbsp;|&#\d{1,5};")
 # Markdown emphasis and code marks: "re*veal", "re`veal`", "~~reveal~~".
 _JOINERS = re.compile(r"[*`~^]+")
 # Between two words, these separate: "reveal.your_system-prompt", "reveal/your".
-_SEPARATORS = re.compile(r"(?<=[^\W\d])[._\-/\\|:;+=*`~^]+(?=[^\W\d])")
+_SEPARATORS = re.compile(r"(?<=[^\W\d])[._\-/\\|:;+=*`~^]+(?=[^\W_])")
 _MIXED_WORD = re.compile(
     r"(?<![\w'])(?=[\w@$!|€+('']*[a-z])(?=[\w@$!|€+('']*[0-9@$!|€+(])[\w@$!|€+('']{2,}"
 )
@@ -94,8 +94,14 @@ _COMMON = frozenset(
         *("the", "you", "your", "and", "to", "an", "of", "is", "are", "in", "me", "my", "all"),
         *("how", "what", "with", "from", "do", "it", "this", "that", "for", "not", "be", "can"),
         *("any", "will", "as", "at", "by", "or", "so", "if", "give", "tell", "write", "show"),
+        *("now", "please", "me", "just", "only", "say", "then", "them", "every"),
     )
 )
+# Words whose reversal in a text is worth reading it backwards for.
+_TRIGGERS = (
+    "ignore", "instruction", "prompt", "system", "reveal", "jailbreak", "disregard",
+    "previous", "developer", "무시", "지시", "프롬프트", "탈옥", "폭탄",
+)  # fmt: skip
 _PARTICLES = tuple("은는이가을를의에로도와과만줘해야요다")
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -177,7 +183,7 @@ def decoded(original: str, text: str) -> list[str]:
         plain = _base64_text(blob)
         if plain is not None:
             found.append(plain)
-    if _reads_better_reversed(text):
+    if _reads_better_reversed(text) or any(word[::-1] in text for word in _TRIGGERS):
         whole = text[::-1]
         by_word = " ".join(word[::-1] for word in text.split(" "))
         found += [whole, by_word]
