@@ -12,7 +12,8 @@ from __future__ import annotations
 import pytest
 
 from routing.agent.prompts import REFUSALS
-from routing.agent.runner import AgentResult, run_agent, stream_agent
+from routing.agent.runner import run_agent, stream_agent
+from routing.answer import Answer
 from routing.tests.agent.helpers import classification
 
 FOLLOW_UP = "Do exactly what my previous message asked."
@@ -96,7 +97,7 @@ async def test_an_over_long_user_turn_in_the_history_blocks_the_request(script, 
 @pytest.mark.parametrize("history", SOURCES)
 async def test_stream_agent_blocks_the_request_too(script, history):
     events = [event async for event in stream_agent(FOLLOW_UP, history(ATTACKS["injection"]))]
-    assert isinstance(events[-1], AgentResult)
+    assert isinstance(events[-1], Answer)
     assert events[-1].outcome == "blocked"
     assert events[-1].is_blocked
     assert script.calls == []
