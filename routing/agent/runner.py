@@ -1,8 +1,8 @@
 """The interface the chat API calls: `run_agent` and `stream_agent` (docs/ARCHITECTURE.md).
 
 `run_agent` invokes the graph plainly (no stream handlers, so no per-token overhead).
-`stream_agent` streams it: an AgentMeta once the classifier has routed the query, an
-AgentToken for each chunk of the final answer as Ollama produces it (LLM calls tagged
+`stream_agent` streams it: an AgentMeta once the pre-router or the classifier has routed
+the query, an AgentToken for each chunk of the final answer as Ollama produces it (LLM calls tagged
 FINAL_ANSWER_TAG, plus text nodes emit themselves such as the search-unavailable note or
 a fallback), then the AgentResult. Only the first classification is announced. When the
 output guard retries, the rejected attempt's chunks (empty or punctuation-only, by
@@ -39,6 +39,7 @@ class AgentMeta:
     complexity: str
     model: str
     confidence: float
+    router: str = ""  # fast | llm | heuristic: who decided the intent
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class AgentResult:
     prompt_tokens: int  # summed over every LLM call
     completion_tokens: int
     outcome: str  # "ok" | "blocked" | "fallback"
+    router: str = ""  # fast | llm | heuristic ("" when blocked before routing)
 
 
 def history_messages(history: list[dict]) -> list[BaseMessage]:
@@ -115,7 +117,17 @@ def to_result(state: dict[str, Any]) -> AgentResult:
         prompt_tokens=state.get("prompt_tokens", 0),
         completion_tokens=state.get("completion_tokens", 0),
         outcome=outcome,
+        router=state.get("router") or "",
     )
+
+
+def routing_of(update: dict[str, Any]) -> dict[str, Any] | None:
+    """The routing in a node update: the classifier's, or the pre-router's when it decided."""
+    for node in ("pre_router", "classifier"):
+        routed = update.get(node)
+        if isinstance(routed, dict) and "intent" in routed:
+            return routed
+    return None
 
 
 def final_text(mode: str, data: Any) -> str | None:
@@ -161,11 +173,14 @@ async def stream_agent(
                 yield AgentToken(text)
             elif namespace:
                 continue  # a subgraph's own steps and state
-            elif mode == "updates" and "classifier" in data and not announced:
+            elif mode == "updates" and not announced and (routed := routing_of(data)):
                 announced = True
-                routed = data["classifier"]
                 yield AgentMeta(
-                    routed["intent"], routed["complexity"], routed["model"], routed["confidence"]
+                    routed["intent"],
+                    routed["complexity"],
+                    routed["model"],
+                    routed["confidence"],
+                    routed.get("router", ""),
                 )
             elif mode == "values":
                 final = data
