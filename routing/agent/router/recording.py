@@ -12,8 +12,6 @@ import asyncio
 import json
 import logging
 
-from asgiref.sync import sync_to_async
-
 from core.redis_client import REDIS_DOWN_ERRORS, sync_redis
 from metrics import recorders, store
 from routing.agent.router.model import Prediction
@@ -80,6 +78,3 @@ def decisions_flush() -> int:
     except REDIS_DOWN_ERRORS as exc:
         logger.warning("router decisions not flushed, Redis unavailable: %s", exc)
     return stored
-
-
-adecisions_flush = sync_to_async(decisions_flush)
