@@ -14,6 +14,7 @@ from dataclasses import replace
 import numpy as np
 from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax
+from threadpoolctl import threadpool_limits
 
 from routing.agent.router.dataset import Example
 from routing.agent.router.model import NEVER, RouterModel
@@ -29,6 +30,13 @@ FOLDS = 5
 
 def fit(examples: Sequence[Example], *, meta: dict | None = None) -> RouterModel:
     """Fit intent and complexity on `examples`; the threshold is set later (`with_threshold`)."""
+    # One BLAS thread: on a busy machine OpenBLAS's thread pool makes these small fits
+    # twenty times slower, not faster.
+    with threadpool_limits(limits=1):
+        return _fit(examples, meta)
+
+
+def _fit(examples: Sequence[Example], meta: dict | None) -> RouterModel:
     texts = [e.text for e in examples]
     intent = train(texts, [e.intent for e in examples], ngram_range=NGRAM_RANGE, c=INTENT_C)
     complexity = train(

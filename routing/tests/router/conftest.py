@@ -14,3 +14,9 @@ def fast_routing(settings):
     settings.ROUTER_ENABLED = True
     settings.ROUTER_THRESHOLD = 0.0
     return settings
+
+
+@pytest.fixture
+def admin_session(client, admin_user):
+    client.force_login(admin_user)
+    return client
