@@ -64,6 +64,9 @@ class Infra:
                 "JWT_EXPIRE_MINUTES": "720",
                 # Never used on the general path; guarantees nothing reaches the internet.
                 "WEB_SEARCH_BACKEND": "routing.tests.fakes.FakeSearchBackend",
+                # Every chat takes the classic two calls (classifier + answer) that the
+                # direct side replays; the routing scenario turns the pre-router on itself.
+                "ROUTER_ENABLED": "0",
             }
         )
         return env
@@ -160,14 +163,21 @@ class Gateway:
 
 
 def start_gateway(
-    infra: Infra, ollama_url: str, log_dir: Path, *, name: str, profile_to: Path | None = None
+    infra: Infra,
+    ollama_url: str,
+    log_dir: Path,
+    *,
+    name: str,
+    profile_to: Path | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Gateway:
     """Start Daphne (under the bench's pyinstrument wrapper when `profile_to` is set)."""
     port = free_port()
     args = daphne_args(port)
     if profile_to is not None:
         args = ["-m", "bench.profiled_daphne", "--output", str(profile_to), "--", *args[2:]]
-    child = spawn(name, args, env=infra.env(ollama_url), log_dir=log_dir)
+    env = {**infra.env(ollama_url), **(extra_env or {})}
+    child = spawn(name, args, env=env, log_dir=log_dir)
     gateway = Gateway(child, port)
     wait_http(child, f"{gateway.url}/health", timeout=90)
     return gateway

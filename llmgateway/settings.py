@@ -70,6 +70,13 @@ WEB_SEARCH_TIMEOUT = env_float("WEB_SEARCH_TIMEOUT", 8.0, minimum=0.1)
 # Dotted path of the web search backend; tests point it at a fake (see routing/agent/web_search.py).
 WEB_SEARCH_BACKEND = env_str("WEB_SEARCH_BACKEND", "routing.agent.tools.web_search.DdgsBackend")
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
+# --- fast pre-router (issue 15, docs/ROUTER.md) ------------------------------------------
+# Whether the pre-router may route a confident query without the LLM classifier's call.
+ROUTER_ENABLED = env_bool("ROUTER_ENABLED", True)
+# Confidence from which it decides alone; 0 = the threshold chosen when the model was trained.
+ROUTER_THRESHOLD = env_float("ROUTER_THRESHOLD", 0.0, minimum=0.0)
+# Where train_router writes the model and the gateway reads it; empty = the shipped model.
+ROUTER_MODEL_DIR = env_str("ROUTER_MODEL_DIR", "")
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 300, minimum=1)
 
 # --- infrastructure -------------------------------------------------------------------
