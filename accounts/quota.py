@@ -5,19 +5,26 @@ MULTI/EXEC transaction, so the counter never outlives its minute and concurrent 
 each see their own count: exactly `limit` of them are admitted, however many race.
 A rejected request still increments the counter; that only moves the count, never the
 number admitted.
+
+While Redis is down (refused, timed out, or its circuit breaker open — never merely busy:
+a `RedisBusy` pool is a 503, not a reason to skip the count) QUOTA_WHEN_REDIS_DOWN decides:
+`local` counts in this process's memory, starting from the last count Redis gave it for
+that user and minute, so one process admits at most the limit (N processes at most N times
+it); `closed` refuses with 503; `open` admits with a warning.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
 
-from core.errors import QuotaExceeded
+from core.errors import QuotaExceeded, ServiceUnavailable
 from core.redis_client import REDIS_DOWN_ERRORS, async_redis
 from core.timing import timed
 from metrics import recorders
@@ -25,6 +32,7 @@ from metrics import recorders
 logger = logging.getLogger(__name__)
 
 KEY_TTL_SECONDS = 120
+WARN_INTERVAL_SECONDS = 10.0
 
 
 def quota_key(*, user_id: object, at: datetime) -> str:
@@ -70,8 +78,9 @@ class QuotaStatus:
 async def quota_consume(*, user) -> QuotaStatus | None:
     """Count one chat request against the user's minute; raise `QuotaExceeded` when over.
 
-    Returns None when Redis is unavailable: the gateway fails open (the request is
-    allowed and a warning logged) rather than turning a cache outage into an API outage.
+    With Redis down the policy QUOTA_WHEN_REDIS_DOWN applies (see the module docstring):
+    `local` returns a status counted in memory, `open` returns None (no headers), and
+    `closed` raises `QuotaUnavailable`.
     """
     now = datetime.now(UTC)
     key = quota_key(user_id=user.pk, at=now)
@@ -82,15 +91,81 @@ async def quota_consume(*, user) -> QuotaStatus | None:
                 pipe.incr(key)
                 pipe.expire(key, KEY_TTL_SECONDS)
                 count, _ = await pipe.execute()
+        count = int(count)
+        _local.remember(key, count)
     except REDIS_DOWN_ERRORS as exc:
-        logger.warning("quota check skipped, Redis unavailable (fail-open): %s", exc)
-        await recorders.record_redis_fallback("quota_fail_open")
-        return None
-    status = QuotaStatus(
-        limit=quota_limit_for(user), count=int(count), reset_at=int(minute_start) + 60
-    )
+        count = await _count_without_redis(key, exc)
+        if count is None:
+            return None
+    status = QuotaStatus(limit=quota_limit_for(user), count=count, reset_at=int(minute_start) + 60)
     if not status.allowed:
         await recorders.record_quota_rejection()
         headers = {**status.headers(), "Retry-After": str(status.retry_after(now.timestamp()))}
         raise QuotaExceeded(headers=headers)
     return status
+
+
+class QuotaUnavailable(ServiceUnavailable):
+    """QUOTA_WHEN_REDIS_DOWN=closed and Redis is down: no request is admitted uncounted."""
+
+    default_detail = "The quota service is unavailable; please try again shortly."
+
+
+async def _count_without_redis(key: str, exc: Exception) -> int | None:
+    """Apply QUOTA_WHEN_REDIS_DOWN: the local count, None (open), or raise (closed)."""
+    policy = settings.QUOTA_WHEN_REDIS_DOWN
+    _warn(f"quota: Redis unavailable, policy {policy!r} ({exc})")
+    if policy == "closed":
+        await recorders.record_redis_fallback("quota_closed")
+        raise QuotaUnavailable(headers={"Retry-After": "5"})
+    if policy == "open":
+        await recorders.record_redis_fallback("quota_fail_open")
+        return None
+    await recorders.record_redis_fallback("quota_local")
+    return _local.incr(key)
+
+
+class _LocalCounts:
+    """The per-minute counters of this process, for when Redis is down.
+
+    Every successful Redis count is remembered here too, so the local count carries on
+    from where Redis left off instead of granting a fresh limit in the minute of the
+    outage. Only the current minute's keys are kept (the dict is swept when the minute
+    changes), so memory stays one small entry per active user.
+    """
+
+    def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
+        self._minute = ""
+        self._lock = threading.Lock()  # quota_consume may run on several event loops
+
+    def remember(self, key: str, count: int) -> None:
+        with self._lock:
+            self._sweep(key)
+            if count > self._counts.get(key, 0):
+                self._counts[key] = count
+
+    def incr(self, key: str) -> int:
+        with self._lock:
+            self._sweep(key)
+            self._counts[key] = self._counts.get(key, 0) + 1
+            return self._counts[key]
+
+    def _sweep(self, key: str) -> None:
+        minute = key.rsplit(":", 1)[1]
+        if minute != self._minute:
+            self._counts = {k: v for k, v in self._counts.items() if k.endswith(minute)}
+            self._minute = minute
+
+
+_local = _LocalCounts()
+_last_warning = -math.inf
+
+
+def _warn(message: str) -> None:
+    """At most one warning per WARN_INTERVAL_SECONDS: an outage must not flood the log."""
+    global _last_warning
+    now = time.monotonic()
+    if now - _last_warning >= WARN_INTERVAL_SECONDS:
+        _last_warning = now
+        logger.warning(message)
