@@ -1,16 +1,20 @@
 """Per-user, per-minute chat quota in Redis (SPEC sections 7 and 9).
 
 `quota:{user_id}:{yyyyMMddHHmm}` (UTC) is INCRemented and given a 120 s EXPIRE in one
-MULTI/EXEC transaction, so the counter never outlives its minute and concurrent requests
-each see their own count: exactly `limit` of them are admitted, however many race.
-A rejected request still increments the counter; that only moves the count, never the
-number admitted.
+atomic script, so the counter never outlives its minute and concurrent requests each see
+their own count: exactly `limit` of them are admitted, however many race. A rejected
+request still increments the counter; that only moves the count, never the number admitted.
 
-While Redis is down (refused, timed out, or its circuit breaker open — never merely busy:
-a `RedisBusy` pool is a 503, not a reason to skip the count) QUOTA_WHEN_REDIS_DOWN decides:
-`local` counts in this process's memory, starting from the last count Redis gave it for
-that user and minute, so one process admits at most the limit (N processes at most N times
-it); `closed` refuses with 503; `open` admits with a warning.
+The script also records each request's count under a per-request marker (same TTL), so a
+call that timed out — its INCR may or may not have run — is asked again without counting
+twice. A timeout while Redis answers other calls is our own loop running late: after the
+retry it is a 503 (`RedisBusy`), never a reason to skip the count; so is an exhausted pool.
+
+Only when Redis is down (refused, silent to everyone, or its circuit breaker open) does
+QUOTA_WHEN_REDIS_DOWN decide: `local` counts in this process's memory, starting from the
+last count Redis gave it for that user and minute, so one process admits at most the limit
+(N processes at most N times it) and the local increments are added to Redis when it
+answers again; `closed` refuses with 503; `open` admits with a warning.
 """
 
 from __future__ import annotations
@@ -19,13 +23,15 @@ import logging
 import math
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import redis
 from django.conf import settings
 
 from core.errors import QuotaExceeded, ServiceUnavailable
-from core.redis_client import REDIS_DOWN_ERRORS, async_redis
+from core.redis_client import REDIS_DOWN_ERRORS, RedisBusy, async_redis, redis_breaker
 from core.timing import timed
 from metrics import recorders
 
@@ -75,34 +81,65 @@ class QuotaStatus:
         }
 
 
+# KEYS: the counter, this request's marker. ARGV: increments owed from local counting
+# while Redis was down, the TTL. Returns this request's count, the same on a retry.
+_COUNT_SCRIPT = """
+local seen = redis.call('GET', KEYS[2])
+if seen then return tonumber(seen) end
+local count = redis.call('INCRBY', KEYS[1], 1 + tonumber(ARGV[1]))
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[2], count, 'EX', ARGV[2])
+return count
+"""
+ATTEMPTS = 2
+
+
 async def quota_consume(*, user) -> QuotaStatus | None:
     """Count one chat request against the user's minute; raise `QuotaExceeded` when over.
 
     With Redis down the policy QUOTA_WHEN_REDIS_DOWN applies (see the module docstring):
     `local` returns a status counted in memory, `open` returns None (no headers), and
-    `closed` raises `QuotaUnavailable`.
+    `closed` raises `QuotaUnavailable`. Redis merely slow or busy raises `RedisBusy` (503).
     """
     now = datetime.now(UTC)
     key = quota_key(user_id=user.pk, at=now)
     minute_start = now.replace(second=0, microsecond=0).timestamp()
+    started = time.monotonic()
+    marker = f"{key}:{uuid.uuid4().hex}"
+    owed = _local.take_owed(key)
     try:
-        with timed("redis"):
-            async with async_redis().pipeline(transaction=True) as pipe:
-                pipe.incr(key)
-                pipe.expire(key, KEY_TTL_SECONDS)
-                count, _ = await pipe.execute()
-        count = int(count)
-        _local.remember(key, count)
+        count = await _count_in_redis(key, marker, owed)
     except REDIS_DOWN_ERRORS as exc:
+        _local.owe(key, owed)
+        breaker = redis_breaker()
+        if breaker.allow() and breaker.answered_since(started):
+            raise RedisBusy() from exc
         count = await _count_without_redis(key, exc)
         if count is None:
             return None
+    else:
+        _local.remember(key, count)
     status = QuotaStatus(limit=quota_limit_for(user), count=count, reset_at=int(minute_start) + 60)
     if not status.allowed:
         await recorders.record_quota_rejection()
         headers = {**status.headers(), "Retry-After": str(status.retry_after(now.timestamp()))}
         raise QuotaExceeded(headers=headers)
     return status
+
+
+async def _count_in_redis(key: str, marker: str, owed: int) -> int:
+    """This request's count, asked again (idempotently) after a timeout."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with timed("redis"):
+                count = await async_redis().eval(
+                    _COUNT_SCRIPT, 2, key, marker, owed, KEY_TTL_SECONDS
+                )
+            return int(count)
+        except redis.exceptions.TimeoutError:
+            if attempt == ATTEMPTS or not redis_breaker().allow():
+                raise
+    raise AssertionError("unreachable")
 
 
 class QuotaUnavailable(ServiceUnavailable):
@@ -136,6 +173,7 @@ class _LocalCounts:
 
     def __init__(self) -> None:
         self._counts: dict[str, int] = {}
+        self._owed: dict[str, int] = {}  # local increments Redis has not seen yet
         self._minute = ""
         self._lock = threading.Lock()  # quota_consume may run on several event loops
 
@@ -149,12 +187,25 @@ class _LocalCounts:
         with self._lock:
             self._sweep(key)
             self._counts[key] = self._counts.get(key, 0) + 1
+            self._owed[key] = self._owed.get(key, 0) + 1
             return self._counts[key]
+
+    def take_owed(self, key: str) -> int:
+        """The local increments to add to Redis with this request (then no longer owed)."""
+        with self._lock:
+            return self._owed.pop(key, 0)
+
+    def owe(self, key: str, amount: int) -> None:
+        """Give back increments taken for a request whose Redis call failed."""
+        if amount:
+            with self._lock:
+                self._owed[key] = self._owed.get(key, 0) + amount
 
     def _sweep(self, key: str) -> None:
         minute = key.rsplit(":", 1)[1]
         if minute != self._minute:
             self._counts = {k: v for k, v in self._counts.items() if k.endswith(minute)}
+            self._owed = {k: v for k, v in self._owed.items() if k.endswith(minute)}
             self._minute = minute
 
 

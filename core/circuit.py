@@ -5,7 +5,9 @@ finds it back.
     if not breaker.allow(): fail fast
     ... breaker.record_success() / breaker.record_failure(exc)
 
-Closed: every call goes through; `failure_threshold` failures in a row open it. Open:
+Closed: every call goes through; `failure_threshold` failures in a row open it — but a
+failure of a call during which the dependency answered someone else does not count: a
+timeout on an overloaded event loop says "we are busy", not "it is down". Open:
 `allow()` is False, so callers fail in microseconds instead of waiting out a socket or
 connect timeout on every request. Half-open: after each cool-down a background thread
 runs `probe` (one PING, one connect); success closes the breaker, failure waits another
@@ -16,7 +18,9 @@ reported by a caller in the meantime (a reconnect that worked) closes it too.
 from __future__ import annotations
 
 import logging
+import math
 import threading
+import time
 from collections.abc import Callable
 from typing import Literal
 
@@ -42,6 +46,7 @@ class CircuitBreaker:
         self.probe = probe
         self._state: State = "closed"
         self._failures = 0
+        self._last_success = -math.inf  # time.monotonic() of the last answer
         self._changed = threading.Condition()
         self._prober: threading.Thread | None = None
         self._stopped = threading.Event()
@@ -54,7 +59,12 @@ class CircuitBreaker:
         """Whether a call may go to the dependency now (a read of one attribute, no lock)."""
         return self._state == "closed"
 
+    def answered_since(self, started: float) -> bool:
+        """Whether the dependency answered any call after `started` (time.monotonic())."""
+        return self._last_success >= started
+
     def record_success(self) -> None:
+        self._last_success = time.monotonic()
         if self._state == "closed" and self._failures == 0:
             return  # the hot path: nothing to change, no lock taken
         with self._changed:
@@ -64,9 +74,12 @@ class CircuitBreaker:
         if was != "closed":
             logger.warning("%s circuit closed: %s answers again", self.name, self.name)
 
-    def record_failure(self, error: BaseException | None = None) -> None:
+    def record_failure(
+        self, error: BaseException | None = None, *, started: float = math.inf
+    ) -> None:
+        """A call failed; `started` (time.monotonic()) is when it began, if known."""
         with self._changed:
-            if self._state != "closed":
+            if self._state != "closed" or self.answered_since(started):
                 return
             self._failures += 1
             if self._failures < self.failure_threshold:

@@ -7,11 +7,12 @@ still exhausted after that raises `RedisBusy` (503), which is never mistaken for
 down" — a busy gateway must not skip the quota.
 
 One circuit breaker per Redis URL (core/circuit.py) watches every connection: after
-REDIS_BREAKER_FAILURES connection errors or timeouts in a row it opens, and every call
-fails at once with `RedisUnavailable` (a `ConnectionError`, so in REDIS_DOWN_ERRORS) until
-a background PING succeeds; a dead or frozen Redis then costs microseconds, not a socket
-timeout per command. Socket timeouts stay short (REDIS_SOCKET_TIMEOUT) for the calls made
-before it opens.
+REDIS_BREAKER_FAILURES connection errors or timeouts in a row it opens (a timeout while
+Redis answered other calls does not count: that is our own event loop running late), and
+every call fails at once with `RedisUnavailable` (a `ConnectionError`, so in
+REDIS_DOWN_ERRORS) until a background PING succeeds; a dead or frozen Redis then costs
+microseconds, not a socket timeout per command. Socket timeouts stay short
+(REDIS_SOCKET_TIMEOUT) for the calls made before it opens.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
+import time
 import weakref
 from functools import cache
 
@@ -101,17 +103,19 @@ class _AsyncBreakerConnection:
     breaker: CircuitBreaker
 
     async def connect_check_health(self, *args, **kwargs):
+        started = time.monotonic()
         try:
             return await super().connect_check_health(*args, **kwargs)
         except _FAILURES as exc:
-            self.breaker.record_failure(exc)
+            self.breaker.record_failure(exc, started=started)
             raise
 
     async def read_response(self, *args, **kwargs):
+        started = time.monotonic()
         try:
             response = await super().read_response(*args, **kwargs)
         except _FAILURES as exc:
-            self.breaker.record_failure(exc)
+            self.breaker.record_failure(exc, started=started)
             raise
         self.breaker.record_success()
         return response
@@ -123,17 +127,19 @@ class _SyncBreakerConnection:
     breaker: CircuitBreaker
 
     def connect_check_health(self, *args, **kwargs):
+        started = time.monotonic()
         try:
             return super().connect_check_health(*args, **kwargs)
         except _FAILURES as exc:
-            self.breaker.record_failure(exc)
+            self.breaker.record_failure(exc, started=started)
             raise
 
     def read_response(self, *args, **kwargs):
+        started = time.monotonic()
         try:
             response = super().read_response(*args, **kwargs)
         except _FAILURES as exc:
-            self.breaker.record_failure(exc)
+            self.breaker.record_failure(exc, started=started)
             raise
         self.breaker.record_success()
         return response

@@ -137,3 +137,30 @@ async def _admitted(user) -> bool:
     except QuotaExceeded:
         return False
     return True
+
+
+async def test_asking_again_for_the_same_request_does_not_count_twice():
+    key = quota_key(user_id="12", at=datetime.now(UTC))
+
+    first = await quota._count_in_redis(key, f"{key}:request-a", 0)
+    again = await quota._count_in_redis(key, f"{key}:request-a", 0)
+    other = await quota._count_in_redis(key, f"{key}:request-b", 0)
+
+    assert (first, again, other) == (1, 1, 2)
+    assert sync_redis().get(key) == b"2"
+
+
+async def test_requests_counted_locally_are_added_to_redis_when_it_returns(settings, monkeypatch):
+    settings.QUOTA_WHEN_REDIS_DOWN = "local"
+    user = _user("13", per_minute=10)
+    real = quota.async_redis
+    dead = aioredis.Redis.from_url(DEAD_URL, socket_connect_timeout=0.2, retry=None)
+    monkeypatch.setattr(quota, "async_redis", lambda: dead)
+    for _ in range(3):
+        await quota_consume(user=user)
+
+    monkeypatch.setattr(quota, "async_redis", real)
+    status = await quota_consume(user=user)
+
+    assert status.count == 4
+    assert sync_redis().get(quota_key(user_id=user.pk, at=datetime.now(UTC))) == b"4"
