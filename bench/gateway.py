@@ -119,10 +119,15 @@ def migrate(infra: Infra, log_dir: Path) -> None:
         raise RuntimeError(f"migrate failed:\n{result.stdout}{result.stderr}")
 
 
-def provision(infra: Infra) -> Credentials:
+def provision(
+    infra: Infra, *, quota: int = BENCH_QUOTA_PER_MINUTE, username: str = "bench"
+) -> Credentials:
     """(Re)create the bench user with a raised quota, a JWT and an API key."""
     result = subprocess.run(
-        [sys.executable, "-m", "bench.provision", "--quota", str(BENCH_QUOTA_PER_MINUTE)],
+        [
+            sys.executable,
+            *("-m", "bench.provision", "--quota", str(quota), "--username", username),
+        ],
         cwd=BASE_DIR,
         env=infra.env("http://127.0.0.1:9"),
         capture_output=True,

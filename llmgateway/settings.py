@@ -89,6 +89,9 @@ DATABASES = {
 }
 _db_engine = DATABASES["default"]["ENGINE"]
 if _db_engine.endswith("postgresql"):
+    # Django's backend plus a circuit breaker: while PostgreSQL refuses connections,
+    # requests fail at once with 503 database_unavailable (core/db_backend/base.py).
+    DATABASES["default"]["ENGINE"] = "core.db_backend"
     _db_options = DATABASES["default"].setdefault("OPTIONS", {})
     _db_options.setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 3))
     _pool_size = env_int("DB_POOL_MAX_SIZE", 20, minimum=0)
@@ -115,6 +118,23 @@ if not _redis_url:
 REDIS_URL = _redis_url
 # Short socket timeouts so a stopped Redis degrades a request instead of hanging it.
 REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 0.5, minimum=0.05)
+# A bounded pool per process (one for the async clients, one for django-redis): a burst
+# waits up to REDIS_POOL_TIMEOUT for a free connection instead of failing (core/redis_client).
+REDIS_POOL_MAX_CONNECTIONS = env_int("REDIS_POOL_MAX_CONNECTIONS", 50, minimum=1)
+REDIS_POOL_TIMEOUT = env_float("REDIS_POOL_TIMEOUT", 2.0, minimum=0.01)
+# The circuit breakers (core/circuit.py): after this many failures in a row a dependency is
+# skipped at once, and probed again every cool-down until it answers.
+REDIS_BREAKER_FAILURES = env_int("REDIS_BREAKER_FAILURES", 3, minimum=1)
+REDIS_BREAKER_COOLDOWN = env_float("REDIS_BREAKER_COOLDOWN", 2.0, minimum=0.05)
+DB_BREAKER_FAILURES = env_int("DB_BREAKER_FAILURES", 1, minimum=1)
+DB_BREAKER_COOLDOWN = env_float("DB_BREAKER_COOLDOWN", 2.0, minimum=0.05)
+# What the per-minute quota does while Redis is down (accounts/quota.py): `local` counts in
+# each process's memory, `closed` refuses with 503, `open` allows with a warning.
+QUOTA_WHEN_REDIS_DOWN = env_str("QUOTA_WHEN_REDIS_DOWN", "local").strip().lower()
+if QUOTA_WHEN_REDIS_DOWN not in {"local", "open", "closed"}:
+    raise ImproperlyConfigured(
+        f"QUOTA_WHEN_REDIS_DOWN must be local, open or closed, got {QUOTA_WHEN_REDIS_DOWN!r}"
+    )
 
 CACHES = {
     "default": {
@@ -122,11 +142,14 @@ CACHES = {
         "LOCATION": REDIS_URL,
         "OPTIONS": {
             "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "CONNECTION_POOL_CLASS": "core.redis_client.BreakerBlockingPool",
             "SOCKET_CONNECT_TIMEOUT": REDIS_SOCKET_TIMEOUT,
             "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
             # See core/redis_client.py: one immediate retry, no backoff.
             "CONNECTION_POOL_KWARGS": {
-                "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,))
+                "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+                "max_connections": REDIS_POOL_MAX_CONNECTIONS,
+                "timeout": REDIS_POOL_TIMEOUT,
             },
         },
         "KEY_PREFIX": "django",
