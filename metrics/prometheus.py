@@ -21,6 +21,7 @@ from prometheus_client.utils import floatToGoString
 
 from core.redis_client import sync_redis
 from metrics import store
+from metrics.fleet_prometheus import FleetCollector
 
 
 @dataclass
@@ -162,6 +163,7 @@ def _llm_families(raw: dict[str, dict[str, str]]) -> Iterator[Metric]:
 
 registry = CollectorRegistry(auto_describe=False)
 registry.register(GatewayCollector())
+registry.register(FleetCollector())
 
 
 def render() -> bytes:
