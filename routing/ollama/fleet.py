@@ -143,7 +143,7 @@ class Fleet:
         self.wake_waiters()
 
     def refresh_blocking(self, *, max_age: float) -> list[Backend]:
-        """For sync callers: the backends, probed again if the last refresh is older than `max_age`."""
+        """For sync callers: the backends, probed first when the last refresh is too old."""
         if time.monotonic() - self.last_refresh > max_age:
             try:
                 asyncio.get_running_loop()
@@ -246,7 +246,7 @@ class Fleet:
             raise NoBackendError(NO_BACKEND_MESSAGE, model=model)
         raise ModelNotServedError(model)
 
-    async def _wait(self, queue: list[Backend], timeout: float) -> None:
+    async def _wait(self, queue: list[Backend], seconds: float) -> None:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         entry = (loop, future)
@@ -255,7 +255,7 @@ class Fleet:
             for backend in queue:
                 backend.queued += 1
         try:
-            await asyncio.wait_for(future, timeout)
+            await asyncio.wait_for(future, seconds)
         except TimeoutError:
             pass
         finally:
