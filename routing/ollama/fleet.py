@@ -144,7 +144,8 @@ class Fleet:
 
     def refresh_blocking(self, *, max_age: float) -> list[Backend]:
         """For sync callers: the backends, probed first when the last refresh is too old."""
-        if time.monotonic() - self.last_refresh > max_age:
+        stale = time.monotonic() - self.last_refresh > max_age
+        if stale or any(backend.last_check is None for backend in self.backends()):
             try:
                 asyncio.get_running_loop()
             except RuntimeError:
