@@ -103,6 +103,12 @@ class Fleet:
         )
         self.last_refresh = 0.0  # time.monotonic() of the last completed refresh
 
+    def forget(self) -> None:
+        """Drop every backend's state (tests start each case from a fresh fleet)."""
+        with self.lock:
+            self._backends = {}
+        self.last_refresh = 0.0
+
     # --- the backends ------------------------------------------------------------------
     def backends(self) -> list[Backend]:
         """The configured backends, in configuration order (follows settings changes)."""
