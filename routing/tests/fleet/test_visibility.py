@@ -155,3 +155,18 @@ def test_ollama_urls_wins_over_ollama_url_with_a_warning(settings, caplog):
     assert "OLLAMA_URLS and OLLAMA_URL are both set" in caplog.text
     settings.OLLAMA_URLS = []
     assert configured_urls() == ["http://one:11434"]
+
+
+@pytest.mark.django_db
+def test_the_admin_dashboard_shows_the_fleet(
+    client, admin_user, servers, ollama_down_url, settings
+):
+    settings.OLLAMA_URLS = [servers[2].url, ollama_down_url]
+    client.force_login(admin_user)
+
+    content = client.get("/admin/usage-dashboard/").content.decode()
+
+    assert "Ollama fleet" in content
+    assert f'<tr class="ud-backend ud-state-up">\n          <td>{servers[2].url}' in content
+    assert f'<tr class="ud-backend ud-state-down">\n          <td>{ollama_down_url}' in content
+    assert "llama3.2:3b" in content
