@@ -196,11 +196,12 @@ class Fleet:
             try:
                 backend, queue = self._try_pick(model, exclude)
             except ModelNotServedError:
-                # A model pulled since the last probe: look again once before saying 404.
-                if refreshed_for_missing:
+                # A model pulled since the last probe: look again once before saying 404
+                # (at most once a second, so calls for a bogus name cannot flood the probes).
+                if refreshed_for_missing or time.monotonic() - self.last_refresh < 1.0:
                     raise
                 refreshed_for_missing = True
-                await self._refresh()
+                await self.refresh()
                 continue
             if backend is not None:
                 return Lease(self, backend, waited=time.monotonic() - started)

@@ -93,6 +93,8 @@ def meter_add(seconds: float) -> None:
 class FirstTokenTracker(AsyncCallbackHandler):
     """Notes when the first streamed chunk of one call arrived (a callback of that call)."""
 
+    run_inline = True  # a timestamp: no need for a task per token
+
     def __init__(self) -> None:
         self.started = time.monotonic()
         self.first_token_at: float | None = None
