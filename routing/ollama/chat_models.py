@@ -42,7 +42,7 @@ from routing.ollama.errors import (
 )
 from routing.ollama.failover import run_on_fleet
 from routing.ollama.fleet import configured_urls
-from routing.ollama.metering import FirstTokenTracker
+from routing.ollama.metering import FirstTokenTracker, timings_of
 
 # Tag on the LLM calls whose tokens are the final answer; stream_agent forwards only these.
 FINAL_ANSWER_TAG = "final_answer"
@@ -214,14 +214,17 @@ async def call(runnable: Runnable, messages: list[BaseMessage], *, model: str) -
     return message
 
 
-def usage(*messages: AIMessage) -> dict[str, int]:
-    """State update with Ollama's token counts of `messages` (added up by the reducers)."""
+def usage(*messages: AIMessage) -> dict[str, int | float]:
+    """State update with Ollama's token counts and compute seconds of `messages` (added up
+    by the reducers; compute = load + prompt-eval + eval durations, routing/ollama/metering)."""
     prompt = completion = 0
+    compute = 0.0
     for message in messages:
         counts = message.usage_metadata or {}
         prompt += counts.get("input_tokens", 0)
         completion += counts.get("output_tokens", 0)
-    return {"prompt_tokens": prompt, "completion_tokens": completion}
+        compute += timings_of(message, ttft_seconds=None).compute_seconds
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "compute_seconds": compute}
 
 
 def text_of(message: AIMessage) -> str:

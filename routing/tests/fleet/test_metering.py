@@ -10,6 +10,7 @@ from metrics import fleet_metrics, store
 from metrics.prometheus import render
 from routing.ollama import chat_models as llm
 from routing.ollama.metering import compute_meter
+from routing.tests.fakes import fake_search  # noqa: F401  (shared fixture)
 
 HI = [HumanMessage("hi")]
 MODEL = "llama3.2:3b"
@@ -59,3 +60,20 @@ async def test_calls_outside_a_request_meter_nothing(pair):
         pass
 
     assert (meter.seconds, meter.calls) == (0.0, 0)
+
+
+@pytest.mark.parametrize("intent", ["general", "analysis", "search"])
+async def test_the_agent_state_sums_compute_seconds_over_every_call(pair, intent, fake_search):  # noqa: F811
+    from routing.agent.graph import get_graph, run_config
+    from routing.agent.runner import initial_state
+    from routing.tests.agent.server_script import classify_as, decompose_into
+
+    for server in pair:
+        classify_as(server, intent, "complex")
+        decompose_into(server, "What is a tide?", "Why does the moon matter?")
+
+    state = await get_graph().ainvoke(initial_state("Explain the tides.", []), run_config())
+
+    calls = sum(len(server.reported_metrics) for server in pair)
+    assert calls >= 2
+    assert state["compute_seconds"] == pytest.approx(sum(compute_of(s) for s in pair))
