@@ -22,7 +22,6 @@ import weakref
 from collections.abc import Collection
 from dataclasses import dataclass
 
-import httpx
 from django.conf import settings
 
 from routing.ollama.admin import normalize_model_name
@@ -34,7 +33,7 @@ from routing.ollama.fleet_errors import (
     ModelNotServedError,
     NoBackendError,
 )
-from routing.ollama.probe import PROBE_TIMEOUT, probe
+from routing.ollama.probe import probe, probe_client
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +134,7 @@ class Fleet:
 
     async def _refresh(self) -> None:
         backends = self.backends()
-        async with httpx.AsyncClient(timeout=PROBE_TIMEOUT) as client:
+        async with probe_client() as client:
             results = await asyncio.gather(*(probe(client, b.url) for b in backends))
         with self.lock:
             for backend, result in zip(backends, results, strict=True):
@@ -171,11 +170,12 @@ class Fleet:
 
     async def _refresh_forever(self) -> None:
         while True:
+            if time.monotonic() - self.last_refresh >= REFRESH_INTERVAL_SECONDS:
+                try:
+                    await self.refresh()
+                except Exception:  # the loop must survive anything one round hits
+                    logger.exception("fleet refresh failed")
             await asyncio.sleep(REFRESH_INTERVAL_SECONDS)
-            try:
-                await self.refresh()
-            except Exception:  # the loop must survive anything one round hits
-                logger.exception("fleet refresh failed")
 
     # --- choosing ----------------------------------------------------------------------
     async def acquire(self, model: str, *, exclude: Collection[str] = ()) -> Lease:
@@ -184,10 +184,10 @@ class Fleet:
         Raises ModelNotServedError, NoBackendError (nothing left to try) or BackendsBusyError.
         """
         self.ensure_refresher()
-        if (
-            self.last_refresh == 0.0
-            or time.monotonic() - self.last_refresh > 3 * REFRESH_INTERVAL_SECONDS
-        ):
+        backends = self.backends()
+        if len(backends) > 1 and any(b.last_check is None for b in backends):
+            # Several backends never probed: learn who serves what before choosing. (One
+            # backend is the only choice anyway; its first probe runs in the background.)
             await self.refresh()
         started = time.monotonic()
         deadline = started + settings.OLLAMA_QUEUE_TIMEOUT
