@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -55,6 +56,19 @@ JWT_EXPIRE_MINUTES = env_int("JWT_EXPIRE_MINUTES", 60, minimum=1)
 JWT_REFRESH_EXPIRE_DAYS = env_int("JWT_REFRESH_EXPIRE_DAYS", 7, minimum=1)
 OLLAMA_URL = env_url("OLLAMA_URL", "http://localhost:11434", schemes=("http", "https")).rstrip("/")
 OLLAMA_TIMEOUT = env_float("OLLAMA_TIMEOUT", 120.0, minimum=0.1)
+# The fleet (issue 14): several Ollama backends. Empty means the one OLLAMA_URL; when both
+# are set OLLAMA_URLS wins (routing.ollama.fleet logs a warning at start-up).
+OLLAMA_URLS = [url.rstrip("/") for url in env_list("OLLAMA_URLS", [])]
+for _url in OLLAMA_URLS:
+    if _url.split("://", 1)[0].lower() not in ("http", "https") or "://" not in _url:
+        raise ImproperlyConfigured(
+            f"OLLAMA_URLS must be comma-separated http(s) URLs, got {_url!r}"
+        )
+OLLAMA_URLS_AND_URL_SET = bool(OLLAMA_URLS) and bool(os.environ.get("OLLAMA_URL"))
+# Calls in flight per backend and per gateway process (0 = no cap), and how long a call
+# waits for a free slot before 503 llm_unavailable ("all backends busy").
+OLLAMA_MAX_CONCURRENCY = env_int("OLLAMA_MAX_CONCURRENCY", 0, minimum=0)
+OLLAMA_QUEUE_TIMEOUT = env_float("OLLAMA_QUEUE_TIMEOUT", 30.0, minimum=0.0)
 # A whole agent run (every LLM call and retry); below nginx's proxy_read_timeout of 300 s.
 AGENT_DEADLINE_SECONDS = env_float("AGENT_DEADLINE_SECONDS", 240.0, minimum=1.0)
 OLLAMA_KEEP_ALIVE = env_str("OLLAMA_KEEP_ALIVE", "5m")

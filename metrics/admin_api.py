@@ -31,6 +31,9 @@ class AdminUsageCountsSerializer(serializers.Serializer):
     prompt_tokens = serializers.IntegerField()
     completion_tokens = serializers.IntegerField()
     total_tokens = serializers.IntegerField()
+    compute_seconds = serializers.FloatField(
+        help_text="Ollama compute time: load + prompt-eval + eval durations of every LLM call."
+    )
 
 
 class AdminUsageOutcomesSerializer(serializers.Serializer):
@@ -69,6 +72,9 @@ class AdminUsageIntentSerializer(AdminUsageCountsSerializer):
 class AdminUsageDayModelSerializer(serializers.Serializer):
     requests = serializers.IntegerField()
     total_tokens = serializers.IntegerField()
+    compute_seconds = serializers.FloatField(
+        help_text="Ollama compute time: load + prompt-eval + eval durations of every LLM call."
+    )
 
 
 class AdminUsageDaySerializer(AdminUsageCountsSerializer):

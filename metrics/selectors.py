@@ -25,6 +25,8 @@ _COUNTS = {
     "prompt_tokens": Coalesce(Sum("prompt_tokens"), 0),
     "completion_tokens": Coalesce(Sum("completion_tokens"), 0),
     "total_tokens": Coalesce(Sum("total_tokens"), 0),
+    # Ollama's load + prompt-eval + eval time summed over the request's LLM calls (issue 14).
+    "compute_seconds": Coalesce(Sum("compute_seconds"), 0.0),
 }
 
 
@@ -94,6 +96,7 @@ def _by_day(records: QuerySet[UsageRecord], first: date, last: date) -> list[dic
         day["by_model"][row["model"]] = {
             "requests": row["requests"],
             "total_tokens": row["total_tokens"],
+            "compute_seconds": row["compute_seconds"],
         }
     return [{"date": key, **value} for key, value in days.items()]
 

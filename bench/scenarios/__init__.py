@@ -1,5 +1,5 @@
 """The benchmark scenarios, in the order they run."""
 
-from bench.scenarios import auth, cache, chat, memory, routing, slow, streaming
+from bench.scenarios import auth, cache, chat, fleet, memory, routing, slow, streaming
 
-ALL = (chat, slow, streaming, cache, auth, memory, routing)
+ALL = (chat, slow, streaming, cache, auth, memory, routing, fleet)

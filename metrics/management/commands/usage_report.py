@@ -18,15 +18,17 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from metrics.selectors import DEFAULT_DAYS, MAX_DAYS, usage_summary
 
-COUNTS = ("requests", "prompt_tokens", "completion_tokens", "total_tokens")
+COUNTS = ("requests", "prompt_tokens", "completion_tokens", "total_tokens", "compute_seconds")
 CSV_HEADER = ("section", "key", *COUNTS)
 
 
 def format_table(headers: list[str], rows: list[list[Any]]) -> list[str]:
     """Columns padded to their widest cell; numbers right-aligned, text left-aligned."""
-    cells = [headers, *[["-" if v in (None, "") else str(v) for v in row] for row in rows]]
+    cells = [headers, *[[_cell(v) for v in row] for row in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    numeric = [all(isinstance(row[i], int | None) for row in rows) for i in range(len(headers))]
+    numeric = [
+        all(isinstance(row[i], int | float | None) for row in rows) for i in range(len(headers))
+    ]
 
     def line(row: list[str]) -> str:
         return "  ".join(
@@ -37,8 +39,15 @@ def format_table(headers: list[str], rows: list[list[Any]]) -> list[str]:
     return [line(headers), line(["-" * width for width in widths]), *map(line, cells[1:])]
 
 
+def _cell(value: Any) -> str:
+    if value in (None, ""):
+        return "-"
+    return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+
 def _counts(row: dict[str, Any]) -> list[Any]:
-    return [row.get(key) for key in COUNTS]
+    # Compute seconds are sums of floats: three decimals (a millisecond) are plenty.
+    return [round(v, 3) if isinstance(v := row.get(key), float) else v for key in COUNTS]
 
 
 def _lifetime(row: dict[str, Any]) -> list[int | None]:
@@ -131,8 +140,11 @@ class Command(BaseCommand):
             ),
             (
                 "By day",
-                ["date", "requests", "total_tokens"],
-                [[str(r["date"]), r["requests"], r["total_tokens"]] for r in summary["by_day"]],
+                ["date", "requests", "total_tokens", "compute_seconds"],
+                [
+                    [str(r["date"]), r["requests"], r["total_tokens"], r["compute_seconds"]]
+                    for r in summary["by_day"]
+                ],
             ),
         ]
         for title, headers, rows in sections:
