@@ -8,7 +8,7 @@ import time
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from . import handlers
+from . import embed, handlers
 from .pull import pull
 from .state import RecordedRequest, ServerState
 from .wire import plain_text
@@ -46,6 +46,8 @@ def build_app(state: ServerState) -> web.Application:
     app.router.add_post("/api/chat", handlers.chat)
     app.router.add_post("/api/generate", handlers.generate)
     app.router.add_post("/api/show", handlers.show)
+    app.router.add_post("/api/embed", embed.embed)
+    app.router.add_post("/api/embeddings", embed.embeddings)
     app.router.add_post("/api/pull", pull)
     app.router.add_get("/api/tags", handlers.tags)
     app.router.add_get("/api/ps", handlers.ps)
