@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "conversations",
     "routing",
     "metrics",
+    "compat",
 ]
 
 MIDDLEWARE = [
@@ -223,6 +224,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Request bodies: a chat query is capped at 32,000 characters, so 1 MB is ample.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_BODY_BYTES", 1_048_576, minimum=1024)
+# The drop-in APIs (/v1, /ollama) carry base64 images, so they take larger bodies.
+MAX_COMPAT_BODY_BYTES = env_int("MAX_COMPAT_BODY_BYTES", 20 * 1_048_576, minimum=1024)
 
 # --- security headers; TLS terminates at nginx ----------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

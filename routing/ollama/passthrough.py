@@ -168,3 +168,24 @@ async def served_models() -> list[dict[str, Any]]:
     data = await request_json("GET", "/api/tags", quick=True)
     models = data.get("models") if isinstance(data, dict) else None
     return [m for m in models or [] if isinstance(m, dict)]
+
+
+@dataclass(frozen=True)
+class RawAnswer:
+    """A successful answer exactly as Ollama sent it (some management calls have no body)."""
+
+    status: int
+    content: bytes
+    content_type: str
+
+
+async def request_raw(method: str, path: str, body: dict[str, Any] | None = None) -> RawAnswer:
+    """One call whose answer is handed on untouched (delete, copy)."""
+    try:
+        response = await _client().request(method, path, json=body)
+    except httpx.HTTPError as exc:
+        raise _unavailable(exc, path) from exc
+    if response.status_code >= 400:
+        raise _rejected(response.status_code, response.content)
+    content_type = response.headers.get("content-type", "application/json; charset=utf-8")
+    return RawAnswer(response.status_code, response.content, content_type)
