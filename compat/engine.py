@@ -50,7 +50,8 @@ class Usage:
 
 
 class Engine(Protocol):
-    model: str
+    model: str  # the model answering (for `auto`, known once the agent has routed)
+    requested: str  # the model the client asked for
 
     def chunks(self) -> AsyncIterator[Chunk]: ...
 
@@ -93,6 +94,10 @@ class DirectEngine:
         return str(self.body.get("model") or "")
 
     @property
+    def requested(self) -> str:
+        return self.model
+
+    @property
     def generate(self) -> bool:
         return self.path == GENERATE_PATH
 
@@ -133,6 +138,7 @@ class AgentEngine:
     stream: bool = True
     generate: bool = False
     model: str = AUTO
+    requested: str = AUTO
     result: AgentResult | None = None
     _started: float = field(default_factory=time.perf_counter)
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from rest_framework import status
 
+from compat.engine import AUTO
 from core.errors import GatewayError, LlmUnavailable
-from routing.ollama.errors import LlmUnavailableError
-from routing.ollama.passthrough import OllamaRejected
+from routing.ollama.errors import OllamaError, OllamaResponseError
 
-UPSTREAM_ERRORS = (LlmUnavailableError, OllamaRejected)
+UPSTREAM_ERRORS = (OllamaError,)
 
 
 class ModelNotFound(GatewayError):
@@ -34,11 +34,14 @@ def model_not_found(model: str) -> ModelNotFound:
     )
 
 
-def upstream_error(exc: LlmUnavailableError | OllamaRejected, *, model: str) -> GatewayError:
-    """The error to answer for a model call that failed before any answer."""
-    if isinstance(exc, OllamaRejected):
-        if exc.model_not_found:
+def upstream_error(exc: OllamaError, *, model: str) -> GatewayError:
+    """The error to answer for a model call that failed before any answer.
+
+    For `auto` every failure is the gateway's own (its configured models), so 503.
+    """
+    if isinstance(exc, OllamaResponseError) and exc.status and model != AUTO:
+        if exc.status == 404:
             return model_not_found(model)
         if 400 <= exc.status < 500:
-            return ModelRejected(exc.message, details={"model": model, "status": exc.status})
+            return ModelRejected(str(exc), details={"model": model, "status": exc.status})
     return LlmUnavailable()

@@ -25,8 +25,7 @@ from core.timing import RequestTiming, current_timing, timed, timing_start
 from metrics.models import UsageRecord
 from routing.chat.shielded import run_shielded
 from routing.chat.usage import UsageEntry, usage_counters_push, usage_metrics_record
-from routing.ollama.errors import LlmUnavailableError
-from routing.ollama.passthrough import OllamaRejected
+from routing.ollama.errors import OllamaError, OllamaUnreachable
 
 OUTCOME_ERROR = "error"
 
@@ -52,7 +51,7 @@ class StatelessTurn:
         try:
             first = await anext(chunks)
         except StopAsyncIteration:
-            raise LlmUnavailableError("the model sent no answer") from None
+            raise OllamaUnreachable("the model sent no answer") from None
         return _prepend(first, chunks)
 
     async def _run(self, engine: Engine) -> AsyncIterator[Chunk]:
@@ -68,7 +67,7 @@ class StatelessTurn:
                 else:
                     pieces += 1
                 yield chunk
-        except (LlmUnavailableError, OllamaRejected):
+        except OllamaError:
             await run_shielded(self.record(engine.usage(None), outcome=OUTCOME_ERROR))
             raise
         except (asyncio.CancelledError, GeneratorExit):
@@ -80,7 +79,7 @@ class StatelessTurn:
             raise
         if final is None:
             await run_shielded(self.record(engine.usage(None), outcome=OUTCOME_ERROR))
-            raise LlmUnavailableError("the model's answer ended without its final chunk")
+            raise OllamaUnreachable("the model's answer ended without its final chunk")
 
     async def record(self, usage: Usage, *, outcome: str | None = None) -> None:
         """The ledger row (committed), then the Redis counters and metrics."""
@@ -126,7 +125,7 @@ async def turn_embed(turn: StatelessTurn, body: dict[str, Any], *, path: str) ->
     started = time.perf_counter()
     try:
         data = await passthrough.request_json("POST", path, body)
-    except (LlmUnavailableError, OllamaRejected):
+    except OllamaError:
         await run_shielded(turn.record(Usage(model=model), outcome=OUTCOME_ERROR))
         raise
     turn.timing.add("llm", time.perf_counter() - started)

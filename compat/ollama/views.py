@@ -52,6 +52,7 @@ from compat.views import CompatApiView, parse_body, stream_response
 from core.errors import GatewayError, LlmUnavailable, api_exception_handler
 from core.request_context import current_request_id
 from routing.ollama import passthrough
+from routing.ollama.errors import OllamaResponseError
 
 logger = logging.getLogger(__name__)
 API = "ollama"
@@ -64,16 +65,18 @@ class OllamaAnswered(GatewayError):
 
     default_code = "ollama_error"
 
-    def __init__(self, rejected: passthrough.OllamaRejected) -> None:
-        super().__init__(rejected.message)
-        self.status_code = rejected.status
-        if rejected.model_not_found:
+    def __init__(self, rejected: OllamaResponseError, status: int) -> None:
+        super().__init__(str(rejected))
+        self.status_code = status
+        if status == 404:
             self.default_code = "model_not_found"
 
 
-def ollama_error(exc: Exception) -> GatewayError:
-    if isinstance(exc, passthrough.OllamaRejected):
-        return OllamaAnswered(exc)
+def ollama_error(exc: Exception, *, model: str = "") -> GatewayError:
+    """Ollama's own refusal keeps its status and words; anything else is 503 (and `auto`'s
+    failures are the gateway's own models failing, so 503 too)."""
+    if isinstance(exc, OllamaResponseError) and exc.status and exc.status < 500 and model != AUTO:
+        return OllamaAnswered(exc, exc.status)
     return LlmUnavailable()
 
 
@@ -102,7 +105,7 @@ async def run_turn(turn: StatelessTurn, engine: Engine) -> AsyncIterator[Chunk]:
     try:
         return await turn.answer(engine)
     except UPSTREAM_ERRORS as exc:
-        raise ollama_error(exc) from None
+        raise ollama_error(exc, model=engine.requested) from None
 
 
 async def _ndjson(chunks: AsyncIterator[Chunk]) -> AsyncIterator[bytes]:

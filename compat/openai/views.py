@@ -38,7 +38,7 @@ async def run_turn(turn: StatelessTurn, engine: Engine) -> AsyncIterator[Chunk]:
     try:
         return await turn.answer(engine)
     except UPSTREAM_ERRORS as exc:
-        raise upstream_error(exc, model=engine.model) from None
+        raise upstream_error(exc, model=engine.requested) from None
 
 
 def engine_for(request: ChatCompletionRequest) -> Engine:

@@ -5,9 +5,10 @@ request body goes out as the adapter built it, and a stream comes back line by l
 moment Ollama writes each line (`stream_lines`), with the raw bytes kept so /ollama can
 forward them untouched. One httpx client per event loop keeps connections pooled.
 
-Failures use the provider's vocabulary: Ollama unreachable, too slow or cut mid-answer is
-`LlmUnavailableError` (503 upstream of us); an HTTP error Ollama chose to send (404 unknown
-model, 400 bad option) is `OllamaRejected`, carrying Ollama's status and message.
+Failures use the provider's vocabulary (routing/ollama/errors.py): Ollama unreachable, too
+slow or cut mid-answer is `OllamaUnreachable`; an error Ollama chose to send (404 unknown
+model, 400 bad option, an `{"error"}` line mid-stream) is `OllamaResponseError`, whose
+message is Ollama's own text and `status` its HTTP status (None mid-stream).
 """
 
 from __future__ import annotations
@@ -24,26 +25,13 @@ import httpx
 from django.conf import settings
 
 from routing.ollama.chat_models import OLLAMA_CONNECTION_LIMITS
-from routing.ollama.errors import LlmUnavailableError
+from routing.ollama.errors import OllamaResponseError, OllamaUnreachable
 
 # Listing, showing and version answer at once on a healthy server.
 QUICK_TIMEOUT = 10.0
 CONNECT_TIMEOUT = 5.0
 # Paths only administrators may reach (SPEC section 13: model management).
 MANAGEMENT_PATHS = frozenset({"/api/pull", "/api/delete", "/api/copy", "/api/create", "/api/push"})
-
-
-class OllamaRejected(Exception):
-    """Ollama answered with an HTTP error (or an `{"error"}` line): its status and message."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-    @property
-    def model_not_found(self) -> bool:
-        return self.status == 404
 
 
 @dataclass(frozen=True)
@@ -73,19 +61,20 @@ def _client() -> httpx.AsyncClient:
     return client
 
 
-def _unavailable(exc: BaseException, path: str) -> LlmUnavailableError:
-    return LlmUnavailableError(f"Ollama is unavailable on {path}: {exc!r}")
+def _unavailable(exc: BaseException, path: str) -> OllamaUnreachable:
+    return OllamaUnreachable(f"Ollama is unavailable on {path}: {exc!r}")
 
 
-def _rejected(status: int, body: bytes) -> OllamaRejected:
+def _rejected(status: int, body: bytes) -> OllamaResponseError:
     """Ollama's `{"error": "..."}` text, or the raw body (gin's plain 404 page)."""
     try:
         data = json.loads(body)
     except ValueError:
         data = None
     if isinstance(data, dict) and isinstance(data.get("error"), str):
-        return OllamaRejected(status, data["error"])
-    return OllamaRejected(status, body.decode("utf-8", "replace").strip()[:500] or f"HTTP {status}")
+        return OllamaResponseError(data["error"], status=status)
+    text = body.decode("utf-8", "replace").strip()[:500] or f"HTTP {status}"
+    return OllamaResponseError(text, status=status)
 
 
 async def request_json(
@@ -105,7 +94,7 @@ async def request_json(
     try:
         return response.json()
     except ValueError as exc:
-        raise LlmUnavailableError(f"Ollama sent a body that is not JSON on {path}") from exc
+        raise OllamaResponseError(f"Ollama sent a body that is not JSON on {path}") from exc
 
 
 @asynccontextmanager
@@ -154,12 +143,12 @@ def _parse(raw: bytes, path: str) -> Line:
     try:
         data = json.loads(raw)
     except ValueError as exc:
-        raise LlmUnavailableError(f"Ollama sent an unreadable line on {path}") from exc
+        raise OllamaResponseError(f"Ollama sent an unreadable line on {path}") from exc
     if not isinstance(data, dict):
-        raise LlmUnavailableError(f"Ollama sent an unexpected line on {path}")
+        raise OllamaResponseError(f"Ollama sent an unexpected line on {path}")
     if data.get("error"):
         # Mid-stream failure: HTTP 200 was already sent, so the error is a line of its own.
-        raise OllamaRejected(500, str(data["error"]))
+        raise OllamaResponseError(str(data["error"]))
     return Line(raw=raw, data=data)
 
 
