@@ -28,7 +28,7 @@ from compat.engine import (
     Engine,
     agent_engine_for_messages,
 )
-from compat.errors import UPSTREAM_ERRORS
+from compat.errors import STREAM_ERRORS, UPSTREAM_ERRORS
 from compat.ollama import translate
 from compat.ollama.schema import (
     chat_schema,
@@ -49,7 +49,7 @@ from compat.ollama.schemas import (
 )
 from compat.service import StatelessTurn
 from compat.views import CompatApiView, parse_body, stream_response
-from core.errors import GatewayError, LlmUnavailable, api_exception_handler
+from core.errors import DatabaseUnavailable, GatewayError, LlmUnavailable, api_exception_handler
 from core.request_context import current_request_id
 from routing.ollama import passthrough
 from routing.ollama.errors import OllamaResponseError
@@ -112,10 +112,10 @@ async def _ndjson(chunks: AsyncIterator[Chunk]) -> AsyncIterator[bytes]:
     try:
         async for chunk in chunks:
             yield chunk.raw if chunk.raw is not None else translate.line(chunk.data)
-    except UPSTREAM_ERRORS as exc:
+    except STREAM_ERRORS as exc:
         # Ollama's own convention once the status is sent: one `{"error"}` line, then close.
-        logger.warning("the model failed mid-stream: %s", exc)
-        error = ollama_error(exc)
+        logger.warning("the stream failed midway: %s", exc)
+        error = ollama_error(exc) if isinstance(exc, UPSTREAM_ERRORS) else DatabaseUnavailable()
         yield translate.line(
             translate.error_body(
                 str(error.detail), code=error.default_code, request_id=current_request_id()

@@ -18,7 +18,13 @@ from rest_framework.response import Response
 
 from compat import service
 from compat.engine import AUTO, Chunk, DirectEngine, Engine, agent_engine_for_messages
-from compat.errors import UPSTREAM_ERRORS, model_not_found, upstream_error
+from compat.errors import (
+    STREAM_ERRORS,
+    UPSTREAM_ERRORS,
+    model_not_found,
+    stream_failure,
+    upstream_error,
+)
 from compat.openai import translate
 from compat.openai.schema import chat_schema, embeddings_schema, model_schema, models_schema
 from compat.openai.schemas import ChatCompletionRequest, EmbeddingRequest
@@ -64,10 +70,10 @@ async def _event_stream(
             for out in translator.translate(chunk.data, blocked=chunk.blocked):
                 yield _sse(out)
         yield _sse("[DONE]")
-    except UPSTREAM_ERRORS as exc:
+    except STREAM_ERRORS as exc:
         # The status is gone; OpenAI's servers (and the SDK) use an `error` event.
-        logger.warning("the model failed mid-stream: %s", exc)
-        error = LlmUnavailable()
+        logger.warning("the stream failed midway: %s", exc)
+        error = stream_failure(exc, model=translator.model)
         yield _sse(
             {
                 "error": {

@@ -245,3 +245,16 @@ def test_a_stopped_ollama_is_a_503(start_gateway, ollama_down_url, ollama, bob):
         with pytest.raises(ollama_lib.ResponseError) as caught:
             call(client(down, bob.key))
         assert caught.value.status_code == 503
+
+
+def test_a_model_failing_mid_stream_ends_with_an_error_line(gateway, ollama, bob):
+    ollama.set_default(Reply(content="one two three four five six", fault="error_midstream"))
+    stream = client(gateway, bob.key).chat(
+        model=MODEL, messages=[{"role": "user", "content": "hi"}], stream=True
+    )
+
+    with pytest.raises(ollama_lib.ResponseError) as caught:
+        list(stream)
+
+    assert "unavailable" in caught.value.error
+    assert ledger("ollama")[0].outcome == "error"

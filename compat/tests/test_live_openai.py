@@ -351,3 +351,17 @@ def test_a_stopped_ollama_is_a_503(start_gateway, ollama_down_url, ollama, bob):
 
     assert caught.value.status_code == 503
     assert caught.value.body["code"] == "llm_unavailable"
+
+
+def test_a_model_failing_mid_stream_ends_the_stream_with_an_error_event(gateway, ollama, bob):
+    ollama.set_default(Reply(content="one two three four five six", fault="error_midstream"))
+    stream = client(gateway, bob.key).chat.completions.create(
+        model=MODEL, messages=[{"role": "user", "content": "hi"}], stream=True
+    )
+
+    with pytest.raises(openai.APIError) as caught:
+        list(stream)
+
+    assert "unavailable" in caught.value.message
+    [row] = ledger("openai")
+    assert row.outcome == "error"
