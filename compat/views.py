@@ -5,12 +5,15 @@ into a typed request model, and one way to answer a stream.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
 from adrf.views import APIView
+from django.conf import settings
 from django.http import StreamingHttpResponse
 from pydantic import BaseModel, ValidationError
+from rest_framework.exceptions import ParseError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -36,11 +39,46 @@ def validation_message(exc: ValidationError) -> str:
     return f"Invalid value for '{where}': {first['msg']}."
 
 
-def parse_body(request: Request, model: type[Model]) -> Model:
-    """The JSON body as `model`; a wrong type on a field the gateway uses is a 400."""
-    data: Any = request.data
+class PayloadTooLarge(GatewayError):
+    status_code = 413
+    default_code = "payload_too_large"
+    default_detail = "The request body is larger than this API accepts."
+
+
+def read_json(request: Request) -> dict[str, Any]:
+    """The body as a JSON object, read once (the view may ask again).
+
+    Read from the stream rather than through DRF's `request.data`, which goes through
+    `HttpRequest.body` and so refuses anything over the native API's MAX_BODY_BYTES:
+    these APIs take up to MAX_COMPAT_BODY_BYTES (base64 images).
+    """
+    django_request = request._request
+    cached = getattr(django_request, "compat_json", None)
+    if cached is not None:
+        return cached
+    limit = settings.MAX_COMPAT_BODY_BYTES
+    declared = django_request.META.get("CONTENT_LENGTH") or "0"
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(details={"max_bytes": limit})
+    raw = django_request.read(limit + 1)
+    if len(raw) > limit:
+        raise PayloadTooLarge(details={"max_bytes": limit})
+    if not raw.strip():
+        data: Any = {}
+    else:
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
+            raise ParseError("JSON parse error - the body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise InvalidRequest("The request body must be a JSON object.")
+    django_request.compat_json = data
+    return data
+
+
+def parse_body(request: Request, model: type[Model]) -> Model:
+    """The JSON body as `model`; a wrong type on a field the gateway uses is a 400."""
+    data = read_json(request)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -48,7 +48,7 @@ from compat.ollama.schemas import (
     ShowRequest,
 )
 from compat.service import StatelessTurn
-from compat.views import CompatApiView, parse_body, stream_response
+from compat.views import CompatApiView, parse_body, read_json, stream_response
 from core.errors import DatabaseUnavailable, GatewayError, LlmUnavailable, api_exception_handler
 from core.request_context import current_request_id
 from routing.ollama import passthrough
@@ -144,7 +144,7 @@ class ChatApi(OllamaApiView):
             turns = [m.model_dump(exclude_none=True) for m in body.messages]
             engine: Engine = agent_engine_for_messages(turns, stream=stream)
         else:
-            engine = DirectEngine(dict(request.data))
+            engine = DirectEngine(dict(read_json(request)))
         return await answer(await self.open_turn(request), engine, stream=stream)
 
 
@@ -158,7 +158,7 @@ class GenerateApi(OllamaApiView):
                 query=body.prompt or "", history=[], stream=stream, generate=True
             )
         else:
-            engine = DirectEngine(dict(request.data), path=GENERATE_PATH)
+            engine = DirectEngine(dict(read_json(request)), path=GENERATE_PATH)
         return await answer(await self.open_turn(request), engine, stream=stream)
 
 
@@ -171,7 +171,9 @@ class EmbedApi(OllamaApiView):
         parse_body(request, self.request_model)
         turn = await self.open_turn(request)
         try:
-            return Response(await service.turn_embed(turn, dict(request.data), path=self.path))
+            return Response(
+                await service.turn_embed(turn, dict(read_json(request)), path=self.path)
+            )
         except UPSTREAM_ERRORS as exc:
             raise ollama_error(exc) from None
 
@@ -214,7 +216,7 @@ class ShowApi(OllamaApiView):
         body = parse_body(request, ShowRequest)
         if body.target == AUTO:
             return Response(translate.auto_show())
-        return Response(await _forward_json("POST", "/api/show", dict(request.data)))
+        return Response(await _forward_json("POST", "/api/show", dict(read_json(request))))
 
 
 class VersionApi(OllamaApiView):
@@ -241,7 +243,7 @@ class ManageApi(OllamaApiView):
     streams = False
 
     async def forward(self, request: Request, method: str):
-        body = request.data if isinstance(request.data, dict) else {}
+        body = read_json(request)
         if self.streams and method == "POST":
             return await self._stream(dict(body), stream=body.get("stream") is not False)
         try:
