@@ -9,7 +9,12 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from core.request_context import accept_or_generate_request_id, bind_request, current_user_id
+from core.request_context import (
+    accept_or_generate_request_id,
+    bind_request,
+    current_facts,
+    current_user_id,
+)
 
 access_log = logging.getLogger("llmgateway.access")
 
@@ -81,7 +86,7 @@ class RequestContextMiddleware(HybridMiddleware):
                 "status": response.status_code,
                 "duration_ms": duration_ms,
                 "user_id": current_user_id(),
-                "cached": getattr(request, "cached", None),
+                "cached": current_facts().cached,
             },
         )
         return response
