@@ -6,16 +6,13 @@ Ollama unreachable, too slow or failing is 503 `llm_unavailable`, whatever the m
 
 from __future__ import annotations
 
-from django.db import DatabaseError
 from rest_framework import status
 
 from compat.engine import AUTO
-from core.errors import DatabaseUnavailable, GatewayError, LlmUnavailable
+from core.errors import GatewayError, LlmUnavailable
 from routing.ollama.errors import OllamaError, OllamaResponseError
 
 UPSTREAM_ERRORS = (OllamaError,)
-# What can end a stream once its headers are sent: the model failing, or the ledger write.
-STREAM_ERRORS = (OllamaError, DatabaseError)
 
 
 class ModelNotFound(GatewayError):
@@ -48,10 +45,3 @@ def upstream_error(exc: OllamaError, *, model: str) -> GatewayError:
         if 400 <= exc.status < 500:
             return ModelRejected(str(exc), details={"model": model, "status": exc.status})
     return LlmUnavailable()
-
-
-def stream_failure(exc: Exception, *, model: str) -> GatewayError:
-    """The error a stream ends with once its status is sent (it becomes an event/line)."""
-    if isinstance(exc, DatabaseError):
-        return DatabaseUnavailable()
-    return upstream_error(exc, model=model)

@@ -20,9 +20,10 @@ from rest_framework.request import Request
 
 from accounts.models import ApiKey
 from compat.auth import COMPAT_AUTHENTICATION
-from compat.service import StatelessTurn
+from compat.engine import turn_request_for
 from core.errors import GatewayError
 from core.timing import RequestTiming, timing_start
+from routing.chat.turn import Turn, turn_admit
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -95,7 +96,7 @@ class CompatApiView(APIView):
     authentication_classes = COMPAT_AUTHENTICATION
     permission_classes = [IsAuthenticated]
     timing: RequestTiming
-    turn: StatelessTurn | None = None
+    turn: Turn | None = None
 
     async def async_dispatch(self, request, *args, **kwargs):
         # Started before authentication so `gateway` covers the whole request.
@@ -114,15 +115,16 @@ class CompatApiView(APIView):
         response["Server-Timing"] = self.timing.header(llm=not response.streaming)
         return response
 
-    async def open_turn(self, request: Request) -> StatelessTurn:
-        """A turn for a request that reaches a model: the quota is counted here."""
-        self.turn = StatelessTurn(
-            user=request.user,
-            api_key=request.auth if isinstance(request.auth, ApiKey) else None,
-            api=self.api,
-            timing=self.timing,
+    async def open_turn(self, request: Request, messages: list[dict[str, Any]]) -> Turn:
+        """Admit a stateless turn for a request that reaches a model (the quota counts it)."""
+        self.turn = await turn_admit(
+            turn_request_for(
+                user=request.user,
+                api_key=request.auth if isinstance(request.auth, ApiKey) else None,
+                api=self.api,
+                messages=messages,
+            )
         )
-        await self.turn.admit()
         return self.turn
 
 

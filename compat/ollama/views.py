@@ -18,17 +18,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.permissions import IsAdminRole
-from compat import service
 from compat.engine import (
     AUTO,
     GENERATE_PATH,
-    AgentEngine,
-    Chunk,
+    AutoEngine,
     DirectEngine,
-    Engine,
-    agent_engine_for_messages,
+    EmbedEngine,
+    NativeAnswer,
+    NativeToken,
+    final_of,
+    native_chunk,
 )
-from compat.errors import STREAM_ERRORS, UPSTREAM_ERRORS
+from compat.errors import UPSTREAM_ERRORS
 from compat.ollama import translate
 from compat.ollama.schema import (
     chat_schema,
@@ -47,10 +48,13 @@ from compat.ollama.schemas import (
     GenerateRequest,
     ShowRequest,
 )
-from compat.service import StatelessTurn
+from compat.turns import FailureMap, answer_events, answer_whole
 from compat.views import CompatApiView, parse_body, read_json, stream_response
-from core.errors import DatabaseUnavailable, GatewayError, LlmUnavailable, api_exception_handler
+from core.errors import GatewayError, LlmUnavailable, api_exception_handler
 from core.request_context import current_request_id
+from routing.agent.runner import AgentMeta, AgentToken
+from routing.answer import Answer
+from routing.chat.turn import HEARTBEAT, Turn, TurnEvent, TurnFailure
 from routing.ollama import passthrough
 from routing.ollama.errors import OllamaResponseError
 
@@ -100,66 +104,78 @@ class OllamaApiView(CompatApiView):
         return ollama_exception_handler
 
 
-async def run_turn(turn: StatelessTurn, engine: Engine) -> AsyncIterator[Chunk]:
-    """The one call into the chat turn (errors before any answer become HTTP errors)."""
-    try:
-        return await turn.answer(engine)
-    except UPSTREAM_ERRORS as exc:
-        raise ollama_error(exc, model=engine.requested) from None
+def failure_for(model: str) -> FailureMap:
+    return lambda exc: ollama_error(exc, model=model) if exc else LlmUnavailable()
 
 
-async def _ndjson(chunks: AsyncIterator[Chunk]) -> AsyncIterator[bytes]:
-    try:
-        async for chunk in chunks:
-            yield chunk.raw if chunk.raw is not None else translate.line(chunk.data)
-    except STREAM_ERRORS as exc:
-        # Ollama's own convention once the status is sent: one `{"error"}` line, then close.
-        logger.warning("the stream failed midway: %s", exc)
-        error = ollama_error(exc) if isinstance(exc, UPSTREAM_ERRORS) else DatabaseUnavailable()
-        yield translate.line(
-            translate.error_body(
-                str(error.detail), code=error.default_code, request_id=current_request_id()
-            )
+def _line_for(item: TurnEvent, model: str, *, generate: bool, streamed: bool) -> bytes | None:
+    """The NDJSON line for one turn event: Ollama's own bytes when it sent them."""
+    if isinstance(item, NativeToken):
+        return item.raw or translate.line(item.data)
+    if isinstance(item, AgentToken):
+        return translate.line(native_chunk(model, item.content, generate=generate, done=False))
+    if isinstance(item, NativeAnswer) and item.raw:
+        return item.raw
+    if isinstance(item, Answer):
+        # A refusal or a fallback arrives whole, with no tokens before it.
+        return translate.line(
+            final_of(item, text="" if streamed else item.response, generate=generate)
         )
+    return None
+
+
+async def _ndjson(events: AsyncIterator[TurnEvent], *, generate: bool) -> AsyncIterator[bytes]:
+    model, streamed = AUTO, False
+    try:
+        async for item in events:
+            if isinstance(item, AgentMeta):
+                model = item.model or model
+            elif isinstance(item, TurnFailure):
+                # Ollama's convention once the status is sent: one `{"error"}` line, then close.
+                body = translate.error_body(
+                    item.message, code=item.code, request_id=current_request_id()
+                )
+                yield translate.line(body)
+                return
+            elif item is not HEARTBEAT:  # a blank line would break Ollama's clients
+                line = _line_for(item, model, generate=generate, streamed=streamed)
+                streamed = streamed or (isinstance(item, AgentToken) and bool(item.content))
+                if line:
+                    yield line
     finally:
-        await chunks.aclose()
+        await events.aclose()
 
 
-async def answer(turn: StatelessTurn, engine: Engine, *, stream: bool):
-    chunks = await run_turn(turn, engine)
+async def answer(turn: Turn, engine, *, stream: bool, generate: bool = False):
+    failed = failure_for(engine.requested)
     if stream:
-        return stream_response(_ndjson(chunks), NDJSON)
-    final = None
-    async for chunk in chunks:
-        final = chunk
-    return Response(final.data)
+        events = await answer_events(turn, engine, failed)
+        return stream_response(_ndjson(events, generate=generate), NDJSON)
+    whole = await answer_whole(turn, engine, failed)
+    return Response(final_of(whole, text=whole.response, generate=generate))
 
 
 class ChatApi(OllamaApiView):
     @chat_schema
     async def post(self, request: Request):
         body = parse_body(request, ChatRequest)
-        stream = body.stream is not False
-        if body.model == AUTO:
-            turns = [m.model_dump(exclude_none=True) for m in body.messages]
-            engine: Engine = agent_engine_for_messages(turns, stream=stream)
-        else:
-            engine = DirectEngine(dict(read_json(request)))
-        return await answer(await self.open_turn(request), engine, stream=stream)
+        engine = AutoEngine() if body.model == AUTO else DirectEngine(dict(read_json(request)))
+        turn = await self.open_turn(
+            request, [m.model_dump(exclude_none=True) for m in body.messages]
+        )
+        return await answer(turn, engine, stream=body.stream is not False)
 
 
 class GenerateApi(OllamaApiView):
     @generate_schema
     async def post(self, request: Request):
         body = parse_body(request, GenerateRequest)
-        stream = body.stream is not False
         if body.model == AUTO:
-            engine: Engine = AgentEngine(
-                query=body.prompt or "", history=[], stream=stream, generate=True
-            )
+            engine = AutoEngine()
         else:
             engine = DirectEngine(dict(read_json(request)), path=GENERATE_PATH)
-        return await answer(await self.open_turn(request), engine, stream=stream)
+        turn = await self.open_turn(request, [{"role": "user", "content": body.prompt or ""}])
+        return await answer(turn, engine, stream=body.stream is not False, generate=True)
 
 
 class EmbedApi(OllamaApiView):
@@ -168,14 +184,11 @@ class EmbedApi(OllamaApiView):
 
     @embed_schema
     async def post(self, request: Request):
-        parse_body(request, self.request_model)
-        turn = await self.open_turn(request)
-        try:
-            return Response(
-                await service.turn_embed(turn, dict(read_json(request)), path=self.path)
-            )
-        except UPSTREAM_ERRORS as exc:
-            raise ollama_error(exc) from None
+        body = parse_body(request, self.request_model)
+        engine = EmbedEngine(dict(read_json(request)), path=self.path)
+        turn = await self.open_turn(request, [])
+        await answer_whole(turn, engine, failure_for(body.model))
+        return Response(engine.result)
 
 
 class EmbeddingsApi(EmbedApi):

@@ -16,21 +16,25 @@ from django.conf import settings
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from compat import service
-from compat.engine import AUTO, Chunk, DirectEngine, Engine, agent_engine_for_messages
-from compat.errors import (
-    STREAM_ERRORS,
-    UPSTREAM_ERRORS,
-    model_not_found,
-    stream_failure,
-    upstream_error,
+from compat.engine import (
+    AUTO,
+    AutoEngine,
+    DirectEngine,
+    EmbedEngine,
+    NativeToken,
+    final_of,
+    native_chunk,
 )
+from compat.errors import UPSTREAM_ERRORS, model_not_found, upstream_error
 from compat.openai import translate
 from compat.openai.schema import chat_schema, embeddings_schema, model_schema, models_schema
 from compat.openai.schemas import ChatCompletionRequest, EmbeddingRequest
-from compat.service import StatelessTurn
+from compat.turns import FailureMap, answer_events, answer_whole
 from compat.views import CompatApiView, InvalidRequest, parse_body, stream_response
 from core.errors import LlmUnavailable
+from routing.agent.runner import AgentMeta, AgentToken
+from routing.answer import Answer
+from routing.chat.turn import HEARTBEAT, TurnEvent, TurnFailure
 from routing.ollama import passthrough
 from routing.ollama.admin import same_model
 
@@ -39,18 +43,14 @@ API = "openai"
 OWNER = "llm-gateway"
 
 
-async def run_turn(turn: StatelessTurn, engine: Engine) -> AsyncIterator[Chunk]:
-    """The one call into the chat turn (errors before any answer become HTTP errors)."""
-    try:
-        return await turn.answer(engine)
-    except UPSTREAM_ERRORS as exc:
-        raise upstream_error(exc, model=engine.requested) from None
+def failure_for(model: str) -> FailureMap:
+    """An unknown model is a 404 naming it; anything else is 503 (always, for auto)."""
+    return lambda exc: upstream_error(exc, model=model) if exc else LlmUnavailable()
 
 
-def engine_for(request: ChatCompletionRequest) -> Engine:
+def engine_for(request: ChatCompletionRequest):
     if request.model == AUTO:
-        turns = [m.model_dump(exclude_none=True) for m in request.messages]
-        return agent_engine_for_messages(turns, stream=bool(request.stream))
+        return AutoEngine()
     try:
         return DirectEngine(translate.chat_body(request))
     except translate.TranslationError as exc:
@@ -62,29 +62,44 @@ def _sse(data: dict | str) -> bytes:
     return f"data: {payload}\n\n".encode()
 
 
+def _chunks_for(item: TurnEvent, translator: translate.ChunkTranslator, *, streamed: bool):
+    """The chat.completion.chunks for one turn event (None: the event is not answer text)."""
+    if isinstance(item, NativeToken):
+        return translator.translate(item.data)
+    if isinstance(item, AgentToken):
+        chunk = native_chunk(translator.model, item.content, generate=False, done=False)
+        return translator.translate(chunk)
+    if isinstance(item, Answer):
+        # A refusal or a fallback arrives whole, with no tokens before it.
+        final = final_of(item, text="" if streamed else item.response)
+        return translator.translate(final, blocked=item.is_blocked)
+    return None
+
+
 async def _event_stream(
-    chunks: AsyncIterator[Chunk], translator: translate.ChunkTranslator
+    events: AsyncIterator[TurnEvent], translator: translate.ChunkTranslator
 ) -> AsyncIterator[bytes]:
+    streamed = False
     try:
-        async for chunk in chunks:
-            for out in translator.translate(chunk.data, blocked=chunk.blocked):
-                yield _sse(out)
+        async for item in events:
+            if item is HEARTBEAT:
+                yield b": keep-alive\n\n"
+            elif isinstance(item, AgentMeta):
+                translator.model = item.model or translator.model
+            elif isinstance(item, TurnFailure):
+                # The status is gone; OpenAI's servers (and the SDK) use an `error` event.
+                error = {"message": item.message, "type": "server_error", "code": item.code}
+                yield _sse({"error": error})
+                return
+            else:
+                for out in _chunks_for(item, translator, streamed=streamed) or []:
+                    streamed = streamed or bool(
+                        out["choices"] and out["choices"][0]["delta"].get("content")
+                    )
+                    yield _sse(out)
         yield _sse("[DONE]")
-    except STREAM_ERRORS as exc:
-        # The status is gone; OpenAI's servers (and the SDK) use an `error` event.
-        logger.warning("the stream failed midway: %s", exc)
-        error = stream_failure(exc, model=translator.model)
-        yield _sse(
-            {
-                "error": {
-                    "message": str(error.detail),
-                    "type": "server_error",
-                    "code": error.default_code,
-                }
-            }
-        )
     finally:
-        await chunks.aclose()
+        await events.aclose()
 
 
 class ChatCompletionsApi(CompatApiView):
@@ -94,17 +109,19 @@ class ChatCompletionsApi(CompatApiView):
     async def post(self, request: Request):
         body = parse_body(request, ChatCompletionRequest)
         engine = engine_for(body)
-        turn = await self.open_turn(request)
-        chunks = await run_turn(turn, engine)
+        turn = await self.open_turn(
+            request, [m.model_dump(exclude_none=True) for m in body.messages]
+        )
+        failed = failure_for(body.model)
         if body.stream:
             include_usage = bool(body.stream_options and body.stream_options.include_usage)
             translator = translate.ChunkTranslator(model=body.model, include_usage=include_usage)
-            return stream_response(_event_stream(chunks, translator), "text/event-stream")
-        final = None
-        async for chunk in chunks:
-            final = chunk
-        model = final.data.get("model") or body.model
-        return Response(translate.completion(final.data, model=model, blocked=final.blocked))
+            events = await answer_events(turn, engine, failed)
+            return stream_response(_event_stream(events, translator), "text/event-stream")
+        answer = await answer_whole(turn, engine, failed)
+        final = final_of(answer, text=answer.response)
+        model = answer.model or body.model
+        return Response(translate.completion(final, model=model, blocked=answer.is_blocked))
 
 
 class EmbeddingsApi(CompatApiView):
@@ -113,12 +130,10 @@ class EmbeddingsApi(CompatApiView):
     @embeddings_schema
     async def post(self, request: Request):
         body = parse_body(request, EmbeddingRequest)
-        turn = await self.open_turn(request)
-        try:
-            native = await service.turn_embed(turn, translate.embed_body(body), path="/api/embed")
-        except UPSTREAM_ERRORS as exc:
-            raise upstream_error(exc, model=body.model) from None
-        return Response(translate.embeddings(native, body))
+        engine = EmbedEngine(translate.embed_body(body))
+        turn = await self.open_turn(request, [])
+        await answer_whole(turn, engine, failure_for(body.model))
+        return Response(translate.embeddings(engine.result, body))
 
 
 def _created(entry: dict) -> int:
