@@ -73,7 +73,6 @@ class RequestContextMiddleware(HybridMiddleware):
         response["X-Request-ID"] = request.request_id
         # What XFrameOptionsMiddleware would add, without its thread hop.
         response.headers.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
-        request.duration_ms = duration_ms
         access_log.info(
             "%s %s %s %dms",
             request.method,

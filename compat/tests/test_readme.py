@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from llmgateway.tests.nginx_harness import BASE_DIR
+from bench.nginx_harness import BASE_DIR
 
 pytestmark = pytest.mark.slow
 SECTION = "## Use it from the openai SDK"
