@@ -69,5 +69,10 @@ class VersionApi(OllamaApiView):
 
 
 async def root(request) -> HttpResponse:
-    """`GET /ollama/`: what Ollama answers on `/`, so clients see a live server."""
-    return HttpResponse(RUNNING, content_type="text/plain; charset=utf-8")
+    """`GET|HEAD /ollama/`: what Ollama answers on `/`, so clients see a live server."""
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponse("405 method not allowed", status=405, content_type="text/plain")
+    body = RUNNING if request.method == "GET" else ""
+    response = HttpResponse(body, content_type="text/plain; charset=utf-8")
+    response["Content-Length"] = str(len(RUNNING))
+    return response

@@ -1,5 +1,7 @@
-"""Bodies beyond the native API's 1 MiB (base64 images) reach the adapters whole: Django's
-own DATA_UPLOAD_MAX_MEMORY_SIZE does not apply to the JSON the views read."""
+"""Requests as the adapters read them, in process: bodies beyond the native API's 1 MiB
+(base64 images) reach them whole (Django's DATA_UPLOAD_MAX_MEMORY_SIZE does not apply to
+the JSON they read), over MAX_COMPAT_BODY_BYTES is 413, a body that is not a JSON object
+is 400, and /ollama/ answers like Ollama's root."""
 
 from __future__ import annotations
 
@@ -73,3 +75,13 @@ def test_a_body_that_is_not_a_json_object_is_a_400(api_client, key, path, body, 
     assert response.status_code == 400
     error = response.json()["error"]
     assert (error["code"] if isinstance(error, dict) else response.json()["code"]) == expected
+
+
+def test_the_root_answers_get_and_head_like_ollama_and_refuses_other_methods(api_client):
+    got = api_client.get("/ollama/")
+    head = api_client.head("/ollama/")
+    posted = api_client.post("/ollama/", {}, format="json")
+
+    assert (got.status_code, got.content) == (200, b"Ollama is running")
+    assert (head.status_code, head.content, head["Content-Length"]) == (200, b"", "17")
+    assert posted.status_code == 405
