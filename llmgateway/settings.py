@@ -188,6 +188,7 @@ INSTALLED_APPS = [
     "conversations",
     "routing",
     "metrics",
+    "compat",
 ]
 
 MIDDLEWARE = [
@@ -268,9 +269,14 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Request bodies: a chat query is capped at 32,000 characters, so 1 MB is ample.
 MAX_BODY_BYTES = env_int("MAX_BODY_BYTES", 1_048_576, minimum=1024)
-# Path prefixes with a limit of their own (longest prefix wins; core/body_limit.py), e.g.
-# {"/v1/": MAX_COMPAT_BODY_BYTES}. Daphne refuses an over-limit body before reading it.
-BODY_LIMITS_BY_PREFIX: dict[str, int] = {}
+# The drop-in APIs (/v1, /ollama) carry base64 images, so they take larger bodies.
+MAX_COMPAT_BODY_BYTES = env_int("MAX_COMPAT_BODY_BYTES", 20 * 1_048_576, minimum=1024)
+# Path prefixes with a limit of their own (longest prefix wins; core/body_limit.py).
+# Daphne refuses an over-limit body before reading it.
+BODY_LIMITS_BY_PREFIX: dict[str, int] = {
+    "/v1/": MAX_COMPAT_BODY_BYTES,
+    "/ollama/": MAX_COMPAT_BODY_BYTES,
+}
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
 
 # Addresses (or networks) of the proxies whose X-Forwarded-For is believed; a request from
