@@ -18,6 +18,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.keys import api_key_is_well_formed
 from accounts.messages import (
+    API_KEY_EXPIRED,
     BEARER_CHALLENGE,
     INVALID_ACCESS_TOKEN,
     INVALID_API_KEY,
@@ -25,7 +26,6 @@ from accounts.messages import (
     USER_INACTIVE,
 )
 from accounts.models import ApiKey, User
-from accounts.selectors import api_key_get_by_raw_key
 from core.request_context import bind_user
 
 API_KEY_HEADER = "X-API-Key"
@@ -71,16 +71,28 @@ class ApiKeyAuthentication(BaseAuthentication):
         raw_key = raw_key.strip()
         if not api_key_is_well_formed(raw_key):
             raise AuthenticationFailed(MALFORMED_API_KEY, code="invalid_api_key")
+        # Imported here: selectors reads the quota module, which imports the error envelope,
+        # which imports DRF's views, and DRF imports this module while loading its views.
+        from accounts.selectors import api_key_get_by_raw_key
+
         api_key = api_key_get_by_raw_key(raw_key=raw_key)
         if api_key is None or not api_key.is_active or not api_key.user.is_active:
             raise AuthenticationFailed(INVALID_API_KEY, code="invalid_api_key")
+        if api_key.is_expired():
+            raise AuthenticationFailed(API_KEY_EXPIRED, code="api_key_expired")
         # Imported here: services imports the error envelope, which imports DRF's views,
         # and DRF imports this module while loading its views (DEFAULT_AUTHENTICATION_CLASSES).
+        from accounts.frontend import frontend_person
         from accounts.services import api_key_touch
 
         api_key_touch(api_key=api_key)
-        bind_user(str(api_key.user_id))
-        return api_key.user, api_key
+        # A trusted front end (Open WebUI) may name the person it acts for: they become
+        # request.user, so quota, budgets and the ledger follow them; request.auth stays
+        # the key (its own scopes and budgets still apply). Other keys' headers are ignored.
+        person = frontend_person(request, api_key) if api_key.is_trusted_frontend else None
+        user = person or api_key.user
+        bind_user(str(user.pk))
+        return user, api_key
 
     def authenticate_header(self, request: Request) -> str:
         return f'ApiKey realm="api", header="{API_KEY_HEADER}"'

@@ -12,6 +12,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.retry import Retry
 
 from llmgateway.env import (
+    env_optional_int,
     env_bool,
     env_float,
     env_int,
@@ -71,6 +72,17 @@ WEB_SEARCH_TIMEOUT = env_float("WEB_SEARCH_TIMEOUT", 8.0, minimum=0.1)
 WEB_SEARCH_BACKEND = env_str("WEB_SEARCH_BACKEND", "routing.agent.tools.web_search.DdgsBackend")
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 300, minimum=1)
+
+# --- governance (issue 16): token budgets and trusted front ends -----------------------
+# Every user's tokens per UTC day / month unless the admin sets their own; empty = no limit.
+USER_TOKEN_BUDGET_DAY = env_optional_int("USER_TOKEN_BUDGET_DAY", minimum=0)
+USER_TOKEN_BUDGET_MONTH = env_optional_int("USER_TOKEN_BUDGET_MONTH", minimum=0)
+# Completion tokens reserved for a request that sets no smaller max_tokens / num_predict.
+BUDGET_COMPLETION_ESTIMATE = env_int("BUDGET_COMPLETION_ESTIMATE", 256, minimum=1)
+# Headers a trusted front-end key (Open WebUI) names its end user with.
+FRONTEND_USER_EMAIL_HEADER = env_str("FRONTEND_USER_EMAIL_HEADER", "X-OpenWebUI-User-Email")
+FRONTEND_USER_ID_HEADER = env_str("FRONTEND_USER_ID_HEADER", "X-OpenWebUI-User-Id")
+FRONTEND_USER_NAME_HEADER = env_str("FRONTEND_USER_NAME_HEADER", "X-OpenWebUI-User-Name")
 
 # --- infrastructure -------------------------------------------------------------------
 DATABASES = {
