@@ -15,7 +15,6 @@ from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.request_context import current_request_id
 
@@ -110,6 +109,10 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         # The database is down or unreachable: a retryable outage, not a bug (no 500).
         logger.warning("database unavailable: %s", exc)
         exc = DatabaseUnavailable(headers={"Retry-After": "5"})
+    # Imported here: rest_framework.views resolves DRF's settings (our authentication
+    # classes) on import, and those import this module.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     response = drf_exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return response

@@ -14,7 +14,7 @@ from core.errors import LlmUnavailable
 from core.schema import ErrorSerializer
 from routing.admin_serializers import AdminModelsResponseSerializer
 from routing.model_inventory import model_inventory
-from routing.ollama.admin import OllamaAdminError
+from routing.ollama.errors import OllamaError
 
 OLLAMA_DOWN_MESSAGE = "The Ollama server is unavailable; the model list cannot be read."
 
@@ -39,7 +39,7 @@ class AdminModelsApi(APIView):
     def get(self, request: Request) -> Response:
         try:
             inventory = model_inventory()
-        except OllamaAdminError as exc:
+        except OllamaError as exc:
             raise LlmUnavailable(OLLAMA_DOWN_MESSAGE, details={"reason": str(exc)}) from exc
         data = {
             "models": [{**asdict(e.model), "roles": e.roles} for e in inventory.models],

@@ -33,7 +33,7 @@ def model_inventory() -> ModelInventory:
     """Served models with their roles, and configured names the server lacks.
 
     Names match the way Ollama resolves them, so `llama3` matches `llama3:latest`.
-    Raises `routing.ollama.admin.OllamaAdminError` when the server cannot be asked.
+    Raises `routing.ollama.errors.OllamaError` when the server cannot be asked.
     """
     configured = configured_models()
     served = list_models()

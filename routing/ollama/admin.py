@@ -1,8 +1,8 @@
 """The one module for Ollama's admin calls: list (/api/tags), show (/api/show), pull (/api/pull).
 
 Chat traffic goes through langchain-ollama (routing/agent); this module is for operators.
-Every call has a short timeout, and every failure leaves as an `OllamaAdminError` subclass so
-the API and the commands have one thing to catch.
+Every call has a short timeout, and every failure leaves as an `OllamaError` (the provider's
+one vocabulary, routing/ollama/errors.py) so the API and the commands have one thing to catch.
 """
 
 from __future__ import annotations
@@ -15,23 +15,13 @@ from typing import Any
 import httpx
 from django.conf import settings
 
+from routing.ollama.errors import OllamaResponseError, OllamaUnreachable
+
 # Listing and showing are cheap; a slow answer means Ollama is in trouble.
 ADMIN_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
 # A pull can sit quietly between progress lines (verifying a multi-GB digest), so only the
 # connect is short.
 PULL_TIMEOUT = httpx.Timeout(600.0, connect=2.0)
-
-
-class OllamaAdminError(Exception):
-    """An Ollama admin call failed; `str(error)` is a message fit for an operator."""
-
-
-class OllamaUnreachable(OllamaAdminError):
-    """No answer: connection refused, DNS failure or timeout."""
-
-
-class OllamaResponseError(OllamaAdminError):
-    """Ollama answered with an HTTP error, an `{"error": ...}` line, or something unreadable."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +83,7 @@ def _request_json(method: str, path: str, body: dict | None = None) -> dict[str,
     except httpx.HTTPError as exc:
         raise _unreachable(exc) from exc
     if response.status_code >= 400:
-        raise OllamaResponseError(_error_message(response))
+        raise OllamaResponseError(_error_message(response), status=response.status_code)
     try:
         data = response.json()
     except ValueError as exc:
@@ -135,7 +125,7 @@ def pull_model(name: str) -> Iterator[PullProgress]:
         ) as response:
             if response.status_code >= 400:
                 response.read()
-                raise OllamaResponseError(_error_message(response))
+                raise OllamaResponseError(_error_message(response), status=response.status_code)
             for line in response.iter_lines():
                 if line.strip():
                     yield _progress(line)

@@ -4,6 +4,12 @@ Clients are cached per (running event loop, OLLAMA_URL, timeout, keep_alive, mod
 variant): httpx async clients hold pooled connections bound to the loop that opened them,
 so one client per loop is reused across requests instead of being rebuilt per call.
 Tool-bound and structured-output variants are cached bindings of the same client.
+
+Only calls whose tokens reach a client stream: langchain-ollama always asks Ollama for a
+stream and merges a message object per chunk, which was about a third of the gateway's
+CPU per chat. `OllamaChat` asks for `stream: false` whenever LangChain is not streaming,
+and the helper calls (classifier, refiner, decomposer...) are built with
+`disable_streaming`, so even a streamed run parses their reply once.
 """
 
 from __future__ import annotations
@@ -23,7 +29,12 @@ from langchain_ollama import ChatOllama
 from langgraph.config import get_stream_writer
 from pydantic import BaseModel
 
-from routing.ollama.errors import EMPTY_STREAM_MESSAGE, OLLAMA_ERRORS, LlmUnavailableError
+from routing.ollama.errors import (
+    EMPTY_STREAM_MESSAGE,
+    OLLAMA_ERRORS,
+    OllamaUnreachable,
+    from_client_error,
+)
 
 # Tag on the LLM calls whose tokens are the final answer; stream_agent forwards only these.
 FINAL_ANSWER_TAG = "final_answer"
@@ -46,9 +57,21 @@ def _keep_alive(value: str) -> str | int:
 OLLAMA_CONNECTION_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=100)
 
 
+class OllamaChat(ChatOllama):
+    """ChatOllama that sends `stream: false` when nobody consumes the tokens as they come.
+
+    LangChain calls `_agenerate` only when no streaming callback is listening (or streaming
+    is disabled), so this is exactly the case where one JSON reply beats a parsed stream.
+    """
+
+    async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs):
+        kwargs.setdefault("stream", False)
+        return await super()._agenerate(messages, stop, run_manager, **kwargs)
+
+
 def build_ollama(model: str) -> BaseChatModel:
-    """A ChatOllama for `model` configured from settings (no HTTP call is made here)."""
-    return ChatOllama(
+    """A chat client for `model` configured from settings (no HTTP call is made here)."""
+    return OllamaChat(
         model=model,
         base_url=settings.OLLAMA_URL,
         temperature=TEMPERATURE,
@@ -70,24 +93,46 @@ def set_model_factory(factory: ModelFactory | None) -> None:
     _cache.clear()
 
 
-def _cached(model: str, variant: Hashable, build: Callable[[BaseChatModel], Runnable]) -> Runnable:
+def _cached(
+    model: str,
+    variant: Hashable,
+    build: Callable[[BaseChatModel], Runnable],
+    *,
+    streams: bool,
+) -> Runnable:
     per_loop = _cache.setdefault(asyncio.get_running_loop(), {})
     config = (settings.OLLAMA_URL, settings.OLLAMA_TIMEOUT, settings.OLLAMA_KEEP_ALIVE, model)
     key = (*config, variant)
     runnable = per_loop.get(key)
     if runnable is None:
-        base = per_loop.get((*config, "base"))
+        base_key = (*config, "base", streams)
+        base = per_loop.get(base_key)
         if base is None:
-            base = per_loop[(*config, "base")] = _factory(model)
+            base = per_loop[base_key] = _base(per_loop, config, model, streams=streams)
         runnable = per_loop[key] = build(base)
     return runnable
+
+
+def _base(per_loop: dict, config: tuple, model: str, *, streams: bool) -> BaseChatModel:
+    """The client for `model`; the non-streaming one is a copy sharing its HTTP client."""
+    streaming = per_loop.get((*config, "base", True))
+    if streaming is None:
+        streaming = per_loop[(*config, "base", True)] = _factory(model)
+    if streams:
+        return streaming
+    return streaming.model_copy(update={"disable_streaming": True})
 
 
 def chat_model(model: str, *, final: bool = False) -> Runnable:
     """A plain chat client; `final=True` tags it so its tokens are streamed to the user."""
     if final:
-        return _cached(model, "final", lambda base: base.with_config(tags=[FINAL_ANSWER_TAG]))
-    return _cached(model, "plain", lambda base: base)
+        return _cached(
+            model,
+            "final",
+            lambda base: base.with_config(tags=[FINAL_ANSWER_TAG]),
+            streams=True,
+        )
+    return _cached(model, "plain", lambda base: base, streams=False)
 
 
 def structured_model(model: str, schema: type[BaseModel]) -> Runnable:
@@ -97,7 +142,10 @@ def structured_model(model: str, schema: type[BaseModel]) -> Runnable:
     tolerant parser can recover from near-misses.
     """
     return _cached(
-        model, ("format", schema), lambda base: base.bind(format=schema.model_json_schema())
+        model,
+        ("format", schema),
+        lambda base: base.bind(format=schema.model_json_schema()),
+        streams=False,
     )
 
 
@@ -108,29 +156,28 @@ def tool_model(model: str, tools: Sequence[Any]) -> Runnable:
         model,
         ("tools", names),
         lambda base: base.bind_tools(list(tools)).with_config(tags=[FINAL_ANSWER_TAG]),
+        streams=True,
     )
 
 
 async def call(runnable: Runnable, messages: list[BaseMessage], *, model: str) -> AIMessage:
-    """Run one LLM call within OLLAMA_TIMEOUT; Ollama failures become LlmUnavailableError."""
+    """Run one LLM call within OLLAMA_TIMEOUT; Ollama failures become `OllamaError`."""
     timeout = settings.OLLAMA_TIMEOUT
     try:
         async with asyncio.timeout(timeout):
             message = await runnable.ainvoke(messages)
     except TimeoutError as exc:
-        raise LlmUnavailableError(
-            f"{model} gave no answer within {timeout:g}s", model=model
-        ) from exc
+        raise OllamaUnreachable(f"{model} gave no answer within {timeout:g}s", model=model) from exc
     except OLLAMA_ERRORS as exc:
-        raise LlmUnavailableError(f"{model} is unavailable: {exc}", model=model) from exc
+        raise from_client_error(exc, model=model) from exc
     except ValueError as exc:
         if EMPTY_STREAM_MESSAGE not in str(exc):
             raise
-        raise LlmUnavailableError(f"{model} sent an empty stream", model=model) from exc
-    # Ollama ends every complete stream with a `done` chunk; without it the server closed
-    # the stream early and the text is a fragment, not an answer.
+        raise OllamaUnreachable(f"{model} sent an empty stream", model=model) from exc
+    # Ollama ends every complete reply with `done`; without it the server closed the
+    # stream early and the text is a fragment, not an answer.
     if message.response_metadata.get("done") is not True:
-        raise LlmUnavailableError(f"{model} ended its stream early", model=model)
+        raise OllamaUnreachable(f"{model} ended its stream early", model=model)
     return message
 
 

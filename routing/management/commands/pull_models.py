@@ -13,13 +13,12 @@ from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 
 from routing.model_inventory import configured_models
 from routing.ollama.admin import (
-    OllamaAdminError,
-    OllamaUnreachable,
     PullProgress,
     list_models,
     pull_model,
     same_model,
 )
+from routing.ollama.errors import OllamaError, OllamaUnreachable
 
 BAR_WIDTH = 30
 NO_SUCCESS_MESSAGE = "the pull stream ended without a success status"
@@ -103,7 +102,7 @@ class Command(BaseCommand):
         wanted = list(dict.fromkeys(names or configured_models().values()))
         try:
             present = [] if force else [model.name for model in list_models()]
-        except OllamaAdminError as exc:
+        except OllamaError as exc:
             raise CommandError(f"Cannot list the models on Ollama: {exc}") from exc
         failures: list[str] = []
         for name in wanted:
@@ -114,7 +113,7 @@ class Command(BaseCommand):
                 self._pull(name)
             except OllamaUnreachable as exc:
                 raise CommandError(f"Pulling {name} failed: {exc}") from exc
-            except OllamaAdminError as exc:
+            except OllamaError as exc:
                 self.stderr.write(f"{name}: failed: {exc}")
                 failures.append(f"{name} ({exc})")
         if failures:
@@ -131,5 +130,5 @@ class Command(BaseCommand):
         finally:
             printer.finish()
         if not succeeded:
-            raise OllamaAdminError(NO_SUCCESS_MESSAGE)
+            raise OllamaError(NO_SUCCESS_MESSAGE)
         self.stdout.write(self.style.SUCCESS(f"{name}: pulled"))

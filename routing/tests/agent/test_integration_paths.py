@@ -135,3 +135,25 @@ async def test_tokens_are_ollamas_counts_summed_over_every_call(ollama):
     result = await run_agent("Latest news?", [])
     assert len(bodies(ollama)) == 3
     assert (result.prompt_tokens, result.completion_tokens) == (31 + 23 + 101, 7 + 2 + 13)
+
+
+async def test_a_plain_run_asks_ollama_for_whole_replies(ollama):
+    """Nobody streams a JSON answer: every call is `stream: false` (one parse per reply)."""
+    classify_as(ollama, "general")
+    ollama.set_default(Reply(content="Tides come from the moon."))
+    result = await run_agent("Why are there tides?", [])
+    assert result.response == "Tides come from the moon."
+    assert [body.get("stream") for body in bodies(ollama)] == [False, False]
+
+
+async def test_a_streamed_run_streams_only_the_final_answer(ollama):
+    """The classifier's reply reaches no client, so only the answering call streams."""
+    from routing.agent.runner import stream_agent
+
+    classify_as(ollama, "general")
+    ollama.set_default(Reply(content="Tides come from the moon."))
+    items = [item async for item in stream_agent("Why are there tides?", [])]
+    assert items[-1].response == "Tides come from the moon."
+    classifier, answer = bodies(ollama)
+    assert (is_classifier(classifier), classifier.get("stream")) == (True, False)
+    assert answer.get("stream") is not False

@@ -57,10 +57,21 @@ async def test_clients_and_variants_are_reused_within_a_loop(ollama_settings):
     assert llm.chat_model("m:1b", final=True) is llm.chat_model("m:1b", final=True)
     assert llm.structured_model("m:1b", Schema) is llm.structured_model("m:1b", Schema)
     assert llm.tool_model("m:1b", TOOLS) is llm.tool_model("m:1b", TOOLS)
-    # The variants are bindings of one client: one connection pool per model and loop.
-    assert llm.tool_model("m:1b", TOOLS).bound is llm.chat_model("m:1b")
+    # The variants are bindings of two clients: the streaming one (final answers) and a
+    # non-streaming copy (helper calls) that shares its HTTP client, so one connection
+    # pool per model and loop.
+    streaming = llm.chat_model("m:1b", final=True).bound
+    assert llm.tool_model("m:1b", TOOLS).bound is streaming
     assert llm.structured_model("m:1b", Schema).bound is llm.chat_model("m:1b")
+    assert llm.chat_model("m:1b")._async_client is streaming._async_client
     assert llm.chat_model("m:1b") is not llm.chat_model("other:1b")
+
+
+async def test_helper_calls_never_stream_and_final_answers_do(ollama_settings):
+    assert llm.chat_model("m:1b").disable_streaming is True
+    assert llm.structured_model("m:1b", Schema).bound.disable_streaming is True
+    assert not llm.chat_model("m:1b", final=True).bound.disable_streaming
+    assert not llm.tool_model("m:1b", TOOLS).bound.disable_streaming
 
 
 async def test_a_changed_setting_gets_a_new_client(ollama_settings):
