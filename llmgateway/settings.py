@@ -12,11 +12,11 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.retry import Retry
 
 from llmgateway.env import (
-    env_optional_int,
     env_bool,
     env_float,
     env_int,
     env_list,
+    env_optional_int,
     env_str,
     env_url,
     load_dotenv,
