@@ -1,4 +1,5 @@
-"""The admin usage dashboard: charts of tokens and requests per day by model, and top users.
+"""The admin usage dashboard: charts of tokens and requests per day by model, and top users;
+tables of usage by API key and by person behind a trusted front end (Open WebUI).
 
 The page embeds its data with `json_script`; metrics/static/metrics/usage_dashboard.js draws
 it with the vendored Chart.js, so every asset comes from the gateway itself.
@@ -18,6 +19,7 @@ from metrics.selectors import MAX_DAYS, usage_summary
 DASHBOARD_DEFAULT_DAYS = 30
 DAY_CHOICES = (7, 14, 30, 90, 365)
 TOP_USERS = 10
+TOP_ROWS = 20  # rows of the by-key and by-person tables
 NO_MODEL_LABEL = "(no model)"
 
 
@@ -91,5 +93,7 @@ def usage_dashboard_view(request: HttpRequest) -> HttpResponse:
         "cards": _cards(summary["totals"]),
         "has_usage": summary["totals"]["requests"] > 0,
         "chart_data": chart_data(summary),
+        "by_key": summary["by_key"][:TOP_ROWS],
+        "by_person": summary["by_person"][:TOP_ROWS],
     }
     return TemplateResponse(request, "admin/metrics/usage_dashboard.html", context)

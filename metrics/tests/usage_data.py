@@ -23,6 +23,7 @@ def record(
     cached: bool = False,
     days_ago: int = 0,
     latency_ms: int = 120,
+    api_key=None,
 ) -> UsageRecord:
     """One ledger row stamped at noon `days_ago` days back (the current time zone's days)."""
     row = UsageRecord.objects.create(
@@ -35,6 +36,7 @@ def record(
         outcome=outcome,
         cached=cached,
         latency_ms=latency_ms,
+        api_key=api_key,
     )
     day = timezone.localdate() - timedelta(days=days_ago)
     stamp = timezone.make_aware(datetime.combine(day, time(12, 0)))
