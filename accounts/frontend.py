@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -39,7 +40,8 @@ def frontend_person(request: Request, api_key: ApiKey) -> User | None:
     """The person the headers name (None: no header, the key's owner is the caller)."""
     email = _header(request, settings.FRONTEND_USER_EMAIL_HEADER).lower()
     external_id = _header(request, settings.FRONTEND_USER_ID_HEADER)[:255]
-    name = _header(request, settings.FRONTEND_USER_NAME_HEADER)[:150]
+    # Open WebUI URL-quotes the name (non-ASCII cannot travel in a header as is).
+    name = unquote(_header(request, settings.FRONTEND_USER_NAME_HEADER))[:150]
     if not email and not external_id:
         return None
     if email:

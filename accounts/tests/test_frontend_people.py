@@ -25,11 +25,11 @@ def frontend_key(user):
 def test_a_trusted_key_acts_for_the_person_it_names_creating_them(frontend_key):
     client = key_client_for(frontend_key.raw_key)
 
-    me = client.get(WHOAMI, **{EMAIL: "Carol@Example.org", NAME: "Carol C"}).json()
+    me = client.get(WHOAMI, **{EMAIL: "Carol@Example.org", NAME: "Carol%20Cr%C3%A9mieux"}).json()
 
     person = User.objects.get(email="carol@example.org")
     assert me["id"] == str(person.pk)
-    assert person.first_name == "Carol C"
+    assert person.first_name == "Carol Crémieux"
     assert not person.has_usable_password()
     assert person.role == "user"
 
