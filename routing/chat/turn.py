@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from accounts.budget import Reservation, reservation_settle
 from conversations.models import Conversation
 from core.timing import RequestTiming, current_timing, timing_start
 from routing.chat import cache, persistence
@@ -31,6 +32,7 @@ class ChatTurn:
     cacheable: bool
     cached: ChatAnswer | None
     timing: RequestTiming = field(default_factory=lambda: current_timing() or timing_start())
+    reservation: Reservation | None = None
 
     def llm_ms(self) -> int:
         return round(self.timing.spent["llm"] * 1000)
@@ -94,6 +96,9 @@ async def turn_finish(
         usage_row=entry.ledger_row(),
         interrupted=interrupted,
     )
+    if turn.reservation is not None:
+        # A cached answer cost Ollama nothing; otherwise Ollama's own counts.
+        await reservation_settle(turn.reservation, 0 if cached else entry.total_tokens)
     await usage_counters_push(entry)
     await usage_metrics_record(entry, llm_ms=turn.llm_ms())
     if answer is not None and turn.cacheable and not cached and not interrupted:

@@ -13,8 +13,15 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.budget import (
+    Reservation,
+    admission_check,
+    budget_estimate,
+    reservation_release,
+)
 from accounts.models import ApiKey
 from accounts.quota import QuotaStatus, quota_consume
+from accounts.scopes import AUTO_MODEL
 from core.timing import RequestTiming, timing_start
 from routing.chat.pipeline import chat_complete
 from routing.chat.schema import chat_schema, chat_stream_schema
@@ -28,6 +35,7 @@ class _ChatApiBase(APIView):
 
     timing: RequestTiming
     quota: QuotaStatus | None = None
+    reservation: Reservation | None = None
 
     async def async_dispatch(self, request, *args, **kwargs):
         # Started before authentication so `gateway` covers the whole request.
@@ -39,6 +47,9 @@ class _ChatApiBase(APIView):
         if self.quota is not None:
             for name, value in self.quota.headers().items():
                 response.headers.setdefault(name, value)
+        if self.reservation is not None:
+            for name, value in self.reservation.headers().items():
+                response.headers.setdefault(name, value)
         # A stream's headers leave before the model runs: only what is known by then.
         response["Server-Timing"] = self.timing.header(llm=not response.streaming)
         return response
@@ -48,14 +59,29 @@ class _ChatApiBase(APIView):
         serializer = ChatRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        self.quota = await quota_consume(user=request.user)
-        turn = await turn_begin(
+        api_key = request.auth if isinstance(request.auth, ApiKey) else None
+        messages = [dict(m) for m in data["messages"]]
+        # Budgets and key scopes (issue 16): /api/chat/ is the routed agent, model "auto".
+        prompt_chars = len(data["query"]) + sum(len(m.get("content") or "") for m in messages)
+        self.reservation = await admission_check(
             user=request.user,
-            api_key=request.auth if isinstance(request.auth, ApiKey) else None,
-            query=data["query"],
-            messages=[dict(m) for m in data["messages"]],
-            conversation_id=data["conversation_id"],
+            api_key=api_key,
+            model=AUTO_MODEL,
+            estimate=budget_estimate(prompt_chars=prompt_chars),
         )
+        try:
+            self.quota = await quota_consume(user=request.user)
+            turn = await turn_begin(
+                user=request.user,
+                api_key=api_key,
+                query=data["query"],
+                messages=messages,
+                conversation_id=data["conversation_id"],
+            )
+        except BaseException:
+            await reservation_release(self.reservation)
+            raise
+        turn.reservation = self.reservation
         # The access log line (core.middleware) reports cache hits.
         request._request.cached = turn.cached is not None
         return turn
