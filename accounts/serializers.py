@@ -109,7 +109,10 @@ class UserProfileSerializer(serializers.Serializer):
     budgets = UserBudgetSerializer(many=True, help_text="Token budgets: the day, then the month.")
 
 
-_POSITIVE = {"min_value": 1, "required": False, "allow_null": True, "default": None}
+_OPTIONAL = {"min_value": 1, "required": False, "allow_null": True, "default": None}
+# The columns' ranges (PostgreSQL integer and bigint): larger is a 400, never a 500.
+_INT_MAX = 2**31 - 1
+_BIGINT_MAX = 2**63 - 1
 
 
 class ApiKeyCreateSerializer(serializers.Serializer):
@@ -124,10 +127,10 @@ class ApiKeyCreateSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField(
         required=False, allow_null=True, default=None, help_text="ISO 8601; null never expires."
     )
-    requests_per_minute = serializers.IntegerField(**_POSITIVE)
-    tokens_per_minute = serializers.IntegerField(**_POSITIVE)
-    token_budget_day = serializers.IntegerField(**_POSITIVE)
-    token_budget_month = serializers.IntegerField(**_POSITIVE)
+    requests_per_minute = serializers.IntegerField(max_value=_INT_MAX, **_OPTIONAL)
+    tokens_per_minute = serializers.IntegerField(max_value=_INT_MAX, **_OPTIONAL)
+    token_budget_day = serializers.IntegerField(max_value=_BIGINT_MAX, **_OPTIONAL)
+    token_budget_month = serializers.IntegerField(max_value=_BIGINT_MAX, **_OPTIONAL)
 
     def validate_expires_at(self, value):
         if value is not None and value <= timezone.now():

@@ -139,3 +139,10 @@ def test_creating_and_revoking_through_the_api_is_audited(user_client, user):
     assert all(e.actor == user and e.via == "api" for e in events)
     assert events[0].changes["token_budget_day"] == 5
     assert events[1].changes == {"is_active": [True, False]}
+
+
+def test_a_limit_beyond_the_columns_range_is_a_400_not_a_500(user_client):
+    response = user_client.post(URL, {"name": "big", "requests_per_minute": 2**31}, format="json")
+
+    assert response.status_code == 400
+    assert "requests_per_minute" in response.json()["error"]["details"]
