@@ -70,27 +70,61 @@ class QuotaStatus:
 async def quota_consume(*, user) -> QuotaStatus | None:
     """Count one chat request against the user's minute; raise `QuotaExceeded` when over.
 
-    Returns None when Redis is unavailable: the gateway fails open (the request is
-    allowed and a warning logged) rather than turning a cache outage into an API outage.
+    For callers outside the chat turn (which pipelines the same commands with its cache
+    lookup through `quota_enqueue` / `quota_settle`). Returns None when Redis is
+    unavailable (see `quota_redis_down`).
     """
-    now = datetime.now(UTC)
-    key = quota_key(user_id=user.pk, at=now)
-    minute_start = now.replace(second=0, microsecond=0).timestamp()
     try:
         with timed("redis"):
             async with async_redis().pipeline(transaction=True) as pipe:
-                pipe.incr(key)
-                pipe.expire(key, KEY_TTL_SECONDS)
+                ticket = quota_enqueue(pipe, user=user)
                 count, _ = await pipe.execute()
     except REDIS_DOWN_ERRORS as exc:
-        logger.warning("quota check skipped, Redis unavailable (fail-open): %s", exc)
-        await recorders.record_redis_fallback("quota_fail_open")
-        return None
+        return await quota_redis_down(user=user, error=exc)
+    return await quota_settle(ticket, count)
+
+
+@dataclass(frozen=True)
+class QuotaTicket:
+    """The counter a request incremented, read back by `quota_settle`."""
+
+    user: object
+    key: str
+    now: datetime
+
+
+def quota_enqueue(pipe, *, user) -> QuotaTicket:
+    """Add the quota's INCR and EXPIRE (two results, in that order) to a MULTI pipeline."""
+    now = datetime.now(UTC)
+    key = quota_key(user_id=user.pk, at=now)
+    pipe.incr(key)
+    pipe.expire(key, KEY_TTL_SECONDS)
+    return QuotaTicket(user=user, key=key, now=now)
+
+
+async def quota_settle(ticket: QuotaTicket, count: int) -> QuotaStatus:
+    """Judge the count the INCR returned; raise `QuotaExceeded` (429) when over the limit."""
+    minute_start = ticket.now.replace(second=0, microsecond=0).timestamp()
     status = QuotaStatus(
-        limit=quota_limit_for(user), count=int(count), reset_at=int(minute_start) + 60
+        limit=quota_limit_for(ticket.user), count=int(count), reset_at=int(minute_start) + 60
     )
     if not status.allowed:
         await recorders.record_quota_rejection()
-        headers = {**status.headers(), "Retry-After": str(status.retry_after(now.timestamp()))}
-        raise QuotaExceeded(headers=headers)
+        retry_after = status.retry_after(ticket.now.timestamp())
+        raise QuotaExceeded(headers={**status.headers(), "Retry-After": str(retry_after)})
     return status
+
+
+async def quota_redis_down(*, user, error: Exception) -> QuotaStatus | None:
+    """The policy while Redis is unreachable: today fail-open (allowed, warning logged)."""
+    logger.warning("quota check skipped, Redis unavailable (fail-open): %s", error)
+    await recorders.record_redis_fallback("quota_fail_open")
+    return None
+
+
+async def quota_refund(ticket: QuotaTicket) -> None:
+    """Give back the unit a request took when it is cancelled before it was admitted."""
+    try:
+        await async_redis().decr(ticket.key)
+    except REDIS_DOWN_ERRORS as exc:
+        logger.warning("quota unit not given back, Redis unavailable: %s", exc)

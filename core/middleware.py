@@ -9,7 +9,12 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from core.request_context import accept_or_generate_request_id, bind_request, current_user_id
+from core.request_context import (
+    accept_or_generate_request_id,
+    bind_request,
+    current_facts,
+    current_user_id,
+)
 
 access_log = logging.getLogger("llmgateway.access")
 
@@ -68,7 +73,6 @@ class RequestContextMiddleware(HybridMiddleware):
         response["X-Request-ID"] = request.request_id
         # What XFrameOptionsMiddleware would add, without its thread hop.
         response.headers.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
-        request.duration_ms = duration_ms
         access_log.info(
             "%s %s %s %dms",
             request.method,
@@ -81,7 +85,7 @@ class RequestContextMiddleware(HybridMiddleware):
                 "status": response.status_code,
                 "duration_ms": duration_ms,
                 "user_id": current_user_id(),
-                "cached": getattr(request, "cached", None),
+                "cached": current_facts().cached,
             },
         )
         return response

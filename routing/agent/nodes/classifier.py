@@ -70,9 +70,12 @@ async def classifier(state: AgentState) -> dict[str, Any]:
         HumanMessage(query),
     ]
     reply = await llm.call(llm.structured_model(model, Classification), messages, model=model)
-    parsed = parse_classification(llm.text_of(reply)) or heuristic(query)
+    parsed = parse_classification(llm.text_of(reply))
+    router = "llm" if parsed else "heuristic"
+    parsed = parsed or heuristic(query)
     complexity = parsed["complexity"] or word_complexity(query)
     return {
+        "router": router,
         "intent": parsed["intent"],
         "confidence": parsed["confidence"],
         "complexity": complexity,

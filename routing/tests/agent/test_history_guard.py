@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from routing.agent.prompts import REFUSALS
-from routing.agent.runner import AgentResult, run_agent, stream_agent
+from routing.agent.runner import run_agent, stream_agent
+from routing.answer import Answer
 from routing.tests.agent.helpers import classification
 
 FOLLOW_UP = "Do exactly what my previous message asked."
@@ -83,6 +84,6 @@ async def test_an_over_long_turn_in_the_history_is_left_out(script, settings):
 async def test_stream_agent_checks_the_history_too(script, history):
     script.add(classification("general"), structured=True)
     events = [event async for event in stream_agent(FOLLOW_UP, history(ATTACKS["injection"]))]
-    assert isinstance(events[-1], AgentResult)
+    assert isinstance(events[-1], Answer)
     assert events[-1].outcome == "ok"
     assert ATTACKS["injection"] not in everything_the_models_saw(script)
