@@ -18,6 +18,7 @@ from llmgateway.env import (
     env_int,
     env_list,
     env_networks,
+    env_optional_int,
     env_str,
     env_url,
     load_dotenv,
@@ -93,6 +94,17 @@ ROUTER_THRESHOLD = env_float("ROUTER_THRESHOLD", 0.0, minimum=0.0)
 # Where train_router writes the model and the gateway reads it; empty = the shipped model.
 ROUTER_MODEL_DIR = env_str("ROUTER_MODEL_DIR", "")
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 300, minimum=1)
+
+# --- governance (issue 16): token budgets and trusted front ends -----------------------
+# Every user's tokens per UTC day / month unless the admin sets their own; empty = no limit.
+USER_TOKEN_BUDGET_DAY = env_optional_int("USER_TOKEN_BUDGET_DAY", minimum=0)
+USER_TOKEN_BUDGET_MONTH = env_optional_int("USER_TOKEN_BUDGET_MONTH", minimum=0)
+# Completion tokens reserved for a request that sets no smaller max_tokens / num_predict.
+BUDGET_COMPLETION_ESTIMATE = env_int("BUDGET_COMPLETION_ESTIMATE", 256, minimum=1)
+# Headers a trusted front-end key (Open WebUI) names its end user with.
+FRONTEND_USER_EMAIL_HEADER = env_str("FRONTEND_USER_EMAIL_HEADER", "X-OpenWebUI-User-Email")
+FRONTEND_USER_ID_HEADER = env_str("FRONTEND_USER_ID_HEADER", "X-OpenWebUI-User-Id")
+FRONTEND_USER_NAME_HEADER = env_str("FRONTEND_USER_NAME_HEADER", "X-OpenWebUI-User-Name")
 
 # --- infrastructure -------------------------------------------------------------------
 DATABASES = {
