@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from llmgateway.env import (
     env_int,
     env_list,
     env_networks,
+    env_optional_int,
     env_str,
     env_url,
     load_dotenv,
@@ -55,6 +57,19 @@ JWT_EXPIRE_MINUTES = env_int("JWT_EXPIRE_MINUTES", 60, minimum=1)
 JWT_REFRESH_EXPIRE_DAYS = env_int("JWT_REFRESH_EXPIRE_DAYS", 7, minimum=1)
 OLLAMA_URL = env_url("OLLAMA_URL", "http://localhost:11434", schemes=("http", "https")).rstrip("/")
 OLLAMA_TIMEOUT = env_float("OLLAMA_TIMEOUT", 120.0, minimum=0.1)
+# The fleet (issue 14): several Ollama backends. Empty means the one OLLAMA_URL; when both
+# are set OLLAMA_URLS wins (routing.ollama.fleet logs a warning at start-up).
+OLLAMA_URLS = [url.rstrip("/") for url in env_list("OLLAMA_URLS", [])]
+for _url in OLLAMA_URLS:
+    if _url.split("://", 1)[0].lower() not in ("http", "https") or "://" not in _url:
+        raise ImproperlyConfigured(
+            f"OLLAMA_URLS must be comma-separated http(s) URLs, got {_url!r}"
+        )
+OLLAMA_URLS_AND_URL_SET = bool(OLLAMA_URLS) and bool(os.environ.get("OLLAMA_URL"))
+# Calls in flight per backend and per gateway process (0 = no cap), and how long a call
+# waits for a free slot before 503 llm_unavailable ("all backends busy").
+OLLAMA_MAX_CONCURRENCY = env_int("OLLAMA_MAX_CONCURRENCY", 0, minimum=0)
+OLLAMA_QUEUE_TIMEOUT = env_float("OLLAMA_QUEUE_TIMEOUT", 30.0, minimum=0.0)
 # A whole agent run (every LLM call and retry); below nginx's proxy_read_timeout of 300 s.
 AGENT_DEADLINE_SECONDS = env_float("AGENT_DEADLINE_SECONDS", 240.0, minimum=1.0)
 OLLAMA_KEEP_ALIVE = env_str("OLLAMA_KEEP_ALIVE", "5m")
@@ -71,7 +86,25 @@ WEB_SEARCH_TIMEOUT = env_float("WEB_SEARCH_TIMEOUT", 8.0, minimum=0.1)
 # Dotted path of the web search backend; tests point it at a fake (see routing/agent/web_search.py).
 WEB_SEARCH_BACKEND = env_str("WEB_SEARCH_BACKEND", "routing.agent.tools.web_search.DdgsBackend")
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
+# --- fast pre-router (issue 15, docs/ROUTER.md) ------------------------------------------
+# Whether the pre-router may route a confident query without the LLM classifier's call.
+ROUTER_ENABLED = env_bool("ROUTER_ENABLED", True)
+# Confidence from which it decides alone; 0 = the threshold chosen when the model was trained.
+ROUTER_THRESHOLD = env_float("ROUTER_THRESHOLD", 0.0, minimum=0.0)
+# Where train_router writes the model and the gateway reads it; empty = the shipped model.
+ROUTER_MODEL_DIR = env_str("ROUTER_MODEL_DIR", "")
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 300, minimum=1)
+
+# --- governance (issue 16): token budgets and trusted front ends -----------------------
+# Every user's tokens per UTC day / month unless the admin sets their own; empty = no limit.
+USER_TOKEN_BUDGET_DAY = env_optional_int("USER_TOKEN_BUDGET_DAY", minimum=0)
+USER_TOKEN_BUDGET_MONTH = env_optional_int("USER_TOKEN_BUDGET_MONTH", minimum=0)
+# Completion tokens reserved for a request that sets no smaller max_tokens / num_predict.
+BUDGET_COMPLETION_ESTIMATE = env_int("BUDGET_COMPLETION_ESTIMATE", 256, minimum=1)
+# Headers a trusted front-end key (Open WebUI) names its end user with.
+FRONTEND_USER_EMAIL_HEADER = env_str("FRONTEND_USER_EMAIL_HEADER", "X-OpenWebUI-User-Email")
+FRONTEND_USER_ID_HEADER = env_str("FRONTEND_USER_ID_HEADER", "X-OpenWebUI-User-Id")
+FRONTEND_USER_NAME_HEADER = env_str("FRONTEND_USER_NAME_HEADER", "X-OpenWebUI-User-Name")
 
 # --- infrastructure -------------------------------------------------------------------
 DATABASES = {
@@ -82,6 +115,9 @@ DATABASES = {
 }
 _db_engine = DATABASES["default"]["ENGINE"]
 if _db_engine.endswith("postgresql"):
+    # Django's backend plus a circuit breaker: while PostgreSQL refuses connections,
+    # requests fail at once with 503 database_unavailable (core/db_backend/base.py).
+    DATABASES["default"]["ENGINE"] = "core.db_backend"
     _db_options = DATABASES["default"].setdefault("OPTIONS", {})
     _db_options.setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 3))
     _pool_size = env_int("DB_POOL_MAX_SIZE", 20, minimum=0)
@@ -108,6 +144,23 @@ if not _redis_url:
 REDIS_URL = _redis_url
 # Short socket timeouts so a stopped Redis degrades a request instead of hanging it.
 REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 0.5, minimum=0.05)
+# A bounded pool per process (one for the async clients, one for django-redis): a burst
+# waits up to REDIS_POOL_TIMEOUT for a free connection instead of failing (core/redis_client).
+REDIS_POOL_MAX_CONNECTIONS = env_int("REDIS_POOL_MAX_CONNECTIONS", 50, minimum=1)
+REDIS_POOL_TIMEOUT = env_float("REDIS_POOL_TIMEOUT", 2.0, minimum=0.01)
+# The circuit breakers (core/circuit.py): after this many failures in a row a dependency is
+# skipped at once, and probed again every cool-down until it answers.
+REDIS_BREAKER_FAILURES = env_int("REDIS_BREAKER_FAILURES", 3, minimum=1)
+REDIS_BREAKER_COOLDOWN = env_float("REDIS_BREAKER_COOLDOWN", 2.0, minimum=0.05)
+DB_BREAKER_FAILURES = env_int("DB_BREAKER_FAILURES", 1, minimum=1)
+DB_BREAKER_COOLDOWN = env_float("DB_BREAKER_COOLDOWN", 2.0, minimum=0.05)
+# What the per-minute quota does while Redis is down (accounts/quota.py): `local` counts in
+# each process's memory, `closed` refuses with 503, `open` allows with a warning.
+QUOTA_WHEN_REDIS_DOWN = env_str("QUOTA_WHEN_REDIS_DOWN", "local").strip().lower()
+if QUOTA_WHEN_REDIS_DOWN not in {"local", "open", "closed"}:
+    raise ImproperlyConfigured(
+        f"QUOTA_WHEN_REDIS_DOWN must be local, open or closed, got {QUOTA_WHEN_REDIS_DOWN!r}"
+    )
 
 CACHES = {
     "default": {
@@ -115,11 +168,14 @@ CACHES = {
         "LOCATION": REDIS_URL,
         "OPTIONS": {
             "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "CONNECTION_POOL_CLASS": "core.redis_client.BreakerBlockingPool",
             "SOCKET_CONNECT_TIMEOUT": REDIS_SOCKET_TIMEOUT,
             "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
             # See core/redis_client.py: one immediate retry, no backoff.
             "CONNECTION_POOL_KWARGS": {
-                "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,))
+                "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+                "max_connections": REDIS_POOL_MAX_CONNECTIONS,
+                "timeout": REDIS_POOL_TIMEOUT,
             },
         },
         "KEY_PREFIX": "django",
@@ -144,6 +200,7 @@ INSTALLED_APPS = [
     "conversations",
     "routing",
     "metrics",
+    "compat",
 ]
 
 MIDDLEWARE = [
@@ -224,9 +281,14 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Request bodies: a chat query is capped at 32,000 characters, so 1 MB is ample.
 MAX_BODY_BYTES = env_int("MAX_BODY_BYTES", 1_048_576, minimum=1024)
-# Path prefixes with a limit of their own (longest prefix wins; core/body_limit.py), e.g.
-# {"/v1/": MAX_COMPAT_BODY_BYTES}. Daphne refuses an over-limit body before reading it.
-BODY_LIMITS_BY_PREFIX: dict[str, int] = {}
+# The drop-in APIs (/v1, /ollama) carry base64 images, so they take larger bodies.
+MAX_COMPAT_BODY_BYTES = env_int("MAX_COMPAT_BODY_BYTES", 20 * 1_048_576, minimum=1024)
+# Path prefixes with a limit of their own (longest prefix wins; core/body_limit.py).
+# Daphne refuses an over-limit body before reading it.
+BODY_LIMITS_BY_PREFIX: dict[str, int] = {
+    "/v1/": MAX_COMPAT_BODY_BYTES,
+    "/ollama/": MAX_COMPAT_BODY_BYTES,
+}
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
 
 # Addresses (or networks) of the proxies whose X-Forwarded-For is believed; a request from

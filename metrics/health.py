@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import httpx
-from django.conf import settings
 from django.db import DatabaseError, connection
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -13,11 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.redis_client import REDIS_DOWN_ERRORS, sync_redis
-
-OLLAMA_CHECK_TIMEOUT_SECONDS = 1.0
-# One client for the process: building one per check (SSL context, pool) cost more CPU
-# than the check itself. httpx.Client is thread-safe.
-_http = httpx.Client(timeout=OLLAMA_CHECK_TIMEOUT_SECONDS)
+from routing.ollama.fleet_status import fleet_status, ollama_check
 
 
 def check_database() -> str:
@@ -37,14 +31,15 @@ def check_redis() -> str:
         return "down"
 
 
-def check_ollama() -> str:
-    try:
-        response = httpx.get(
-            f"{settings.OLLAMA_URL}/api/version", timeout=OLLAMA_CHECK_TIMEOUT_SECONDS
-        )
-        return "ok" if response.status_code == 200 else "down"
-    except httpx.HTTPError:
-        return "down"
+def check_ollama() -> tuple[str, list[dict]]:
+    """The fleet's verdict (ok | degraded | down) and each backend's state.
+
+    Probes (/api/tags, /api/ps, /api/version: never a model load) run at most once a
+    second however often /health is asked; the fleet's own refresher keeps them fresh too.
+    """
+    rows = fleet_status()["backends"]
+    detail = [{"url": r["url"], "state": r["state"], "error": r["last_error"]} for r in rows]
+    return ollama_check(rows), detail
 
 
 HealthResponse = inline_serializer(
@@ -56,7 +51,21 @@ HealthResponse = inline_serializer(
             fields={
                 "database": serializers.ChoiceField(choices=["ok", "down"]),
                 "redis": serializers.ChoiceField(choices=["ok", "down"]),
-                "ollama": serializers.ChoiceField(choices=["ok", "down"]),
+                "ollama": serializers.ChoiceField(
+                    choices=["ok", "degraded", "down"],
+                    help_text="ok: every Ollama backend answers; degraded: some do; down: none.",
+                ),
+            },
+        ),
+        "ollama_backends": inline_serializer(
+            name="HealthOllamaBackend",
+            many=True,
+            fields={
+                "url": serializers.CharField(),
+                "state": serializers.ChoiceField(
+                    choices=["unknown", "up", "down", "open", "half_open"]
+                ),
+                "error": serializers.CharField(),
             },
         ),
     },
@@ -74,10 +83,16 @@ class HealthView(APIView):
         tags=["monitoring"],
     )
     def get(self, request: Request) -> Response:
-        checks = {"database": check_database(), "redis": check_redis(), "ollama": check_ollama()}
+        ollama, backends = check_ollama()
+        checks = {"database": check_database(), "redis": check_redis(), "ollama": ollama}
         healthy = all(state == "ok" for state in checks.values())
         # Only a missing database makes the gateway unable to serve anything at all.
         status_code = 503 if checks["database"] != "ok" else 200
         return Response(
-            {"status": "ok" if healthy else "degraded", "checks": checks}, status=status_code
+            {
+                "status": "ok" if healthy else "degraded",
+                "checks": checks,
+                "ollama_backends": backends,
+            },
+            status=status_code,
         )
