@@ -128,10 +128,7 @@ class DirectEngine:
         return guard_messages(list(self.body.get("messages") or []))
 
     def _body(self, guard: GuardResult, *, stream: bool) -> dict[str, Any]:
-        body = {**self.body, "stream": stream}
-        if guard.dropped:
-            body["messages"] = guard.messages
-        return body
+        return {**self.body, "stream": stream}
 
     def _refusal(self, guard: GuardResult) -> NativeAnswer:
         final = native_chunk(self.requested, guard.refusal, generate=self.generate, done=True)

@@ -1,20 +1,19 @@
-"""The input guard over a stateless request: every user turn is checked before any model call.
+"""The input guard over a stateless request: every turn is checked before any model call.
 
-The check itself is the agent's (`routing.agent.nodes.input_guard.inspect`). The policy for
-a client-sent history follows the agent's: the last user turn decides whether the request
-is refused; an earlier user turn the guard refuses is dropped with the replies that
-followed it, so one refused message does not refuse every later turn of a chat whose
-client keeps resending it.
+The check itself is the agent's (`routing.agent.guards.check.inspect_turns`), and so is
+the policy: the user and assistant turns the request would forward are all checked (a
+client can forge an assistant turn that "agreed" to an attack), and one refused turn makes
+the whole request a blocked request — the polite refusal, and nothing reaches a model.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 
-from routing.agent.nodes.input_guard import inspect
+from routing.agent.guards.check import inspect_turns
 from routing.agent.prompts import REFUSALS, localized
 
 
@@ -24,8 +23,6 @@ class GuardResult:
 
     reason: str | None = None
     refusal: str = ""
-    messages: list[dict[str, Any]] = field(default_factory=list)
-    dropped: int = 0
 
     @property
     def blocked(self) -> bool:
@@ -47,25 +44,18 @@ def message_text(message: dict[str, Any]) -> str:
 
 
 def guard_messages(messages: list[dict[str, Any]]) -> GuardResult:
-    """Check every user turn; refuse on the last, drop refused earlier ones."""
-    max_chars = settings.INPUT_MAX_CHARS
+    """Check the last user turn and every other user or assistant turn the request carries."""
     last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=None)
-    if last_user is not None:
-        query = message_text(messages[last_user])
-        verdict = inspect(query, max_chars=max_chars)
-        if verdict.blocked:
-            return GuardResult(verdict.reason, localized(REFUSALS[verdict.reason], query))
-    kept: list[dict[str, Any]] = []
-    skipping = False
-    for index, message in enumerate(messages):
-        role = message.get("role")
-        if role == "user":
-            skipping = (
-                index != last_user and inspect(message_text(message), max_chars=max_chars).blocked
-            )
-        if not skipping or role == "system":
-            kept.append(message)
-    return GuardResult(messages=kept, dropped=len(messages) - len(kept))
+    query = message_text(messages[last_user]) if last_user is not None else ""
+    turns = [
+        (message["role"], message_text(message))
+        for index, message in enumerate(messages)
+        if index != last_user and message.get("role") in ("user", "assistant")
+    ]
+    verdict, _ = inspect_turns(query, turns, max_chars=settings.INPUT_MAX_CHARS)
+    if verdict.blocked:
+        return GuardResult(verdict.reason, localized(REFUSALS[verdict.reason], query))
+    return GuardResult()
 
 
 def guard_prompt(prompt: str) -> GuardResult:
