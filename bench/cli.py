@@ -65,7 +65,7 @@ def log(message: str) -> None:
 
 
 def nginx_available() -> bool:
-    from llmgateway.tests.nginx_harness import NGINX
+    from bench.nginx_harness import NGINX
 
     return NGINX is not None
 
@@ -102,7 +102,7 @@ class Bench:
             gateway.child.stop()
 
     async def behind_nginx(self) -> SystemRun:
-        from llmgateway.tests.nginx_harness import start_nginx
+        from bench.nginx_harness import start_nginx
 
         gateways = [
             start_gateway(self.infra, self.stub.url, self.log_dir, name=f"daphne-nginx-{i}")

@@ -63,9 +63,7 @@ def conversation_detail_for_user(*, user, conversation_id: Any) -> Conversation:
         raise ConversationNotFound from None
 
 
-async def ahistory_for_conversation(
-    *, conversation: Conversation, limit: int = 20
-) -> list[dict[str, str]]:
+def history_for_conversation(*, conversation: Conversation, limit: int) -> list[dict[str, str]]:
     """The last `limit` messages as `[{"role", "content"}]`, oldest first, for the agent.
 
     Messages with no content (an answer interrupted before its first token) carry nothing
@@ -79,6 +77,6 @@ async def ahistory_for_conversation(
         .order_by("-created_at", "-id")
         .values("role", "content")[:limit]
     )
-    history = [row async for row in rows]
+    history = list(rows)
     history.reverse()
     return history

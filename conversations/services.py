@@ -1,19 +1,17 @@
 """Writes: create, rename and delete conversations, and add messages to them.
 
-Sync functions serve the REST API; the `a*` variants use Django's async ORM for the chat
-pipeline, which must not hold a thread while it waits (SPEC section 7).
+All are sync: the chat turn runs each of its phases in one thread hop
+(routing/chat/persistence.py), and the REST API calls them directly.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.db import transaction
 from django.db.models import Case, F, Value, When
 
 from conversations.models import TITLE_LENGTH, Conversation, Message, MessageRole
-from conversations.selectors import ConversationNotFound, parse_conversation_id
 
 TITLE_MAX_LENGTH = Conversation._meta.get_field("title").max_length
 
@@ -26,18 +24,6 @@ def title_from_content(content: str) -> str:
 def conversation_create(*, user, title: str = "") -> Conversation:
     """A new conversation; an empty title is filled in from the first question."""
     return Conversation.objects.create(user=user, title=title.strip()[:TITLE_MAX_LENGTH])
-
-
-async def aconversation_create(*, user, title: str = "") -> Conversation:
-    return await Conversation.objects.acreate(user=user, title=title.strip()[:TITLE_MAX_LENGTH])
-
-
-async def aconversation_get_for_user(*, user, conversation_id: Any) -> Conversation:
-    """The user's conversation in one query; foreign, unknown or malformed ids are a 404."""
-    try:
-        return await Conversation.objects.aget(id=parse_conversation_id(conversation_id), user=user)
-    except Conversation.DoesNotExist:
-        raise ConversationNotFound from None
 
 
 def conversation_rename(*, conversation: Conversation, title: str) -> Conversation:
@@ -108,5 +94,37 @@ def message_add(
     return message
 
 
-# One thread hop for both statements; two async ORM calls would cost two.
-amessage_add = sync_to_async(message_add)
+def message_add_unless_deleted(
+    *,
+    conversation: Conversation,
+    role: str,
+    content: str,
+    **routing: Any,
+) -> Message | None:
+    """`message_add` for a conversation that may have been deleted meanwhile: None if so.
+
+    The activity UPDATE finds no row when the conversation is gone (the INSERT is then
+    rolled back with its savepoint, since PostgreSQL checks the foreign key only at
+    commit); otherwise it locks the row, so a concurrent DELETE waits for this transaction.
+    """
+    message = _new_message(conversation, role, content, **routing)
+    try:
+        with transaction.atomic():
+            message.save(force_insert=True)
+            updated = Conversation.objects.filter(pk=conversation.pk).update(
+                **_activity_update(conversation, message)
+            )
+            if not updated:
+                raise _ConversationGone
+    except _ConversationGone:
+        return None
+    return message
+
+
+class _ConversationGone(Exception):
+    """Rolls back a message whose conversation was deleted before it was stored."""
+
+
+def conversation_still_exists(*, conversation: Conversation) -> bool:
+    """Whether the conversation is still there, locking its row for the caller's transaction."""
+    return Conversation.objects.select_for_update().filter(pk=conversation.pk).exists()

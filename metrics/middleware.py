@@ -21,6 +21,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
 from core.middleware import HybridMiddleware
+from core.request_context import current_request_id
 from metrics import store
 
 UNMATCHED = "<unmatched>"
@@ -56,7 +57,7 @@ def _sample(request: HttpRequest, response: HttpResponseBase, started: float) ->
         {
             "method": method,
             "path": route,
-            "request_id": getattr(request, "request_id", None),
+            "request_id": current_request_id(),
             "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds"),
         },
         separators=(",", ":"),

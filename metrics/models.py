@@ -9,6 +9,8 @@ from core.models import TimestampedModel
 
 
 class Outcome(models.TextChoices):
+    """How a request ended; the one definition the agent, the turn and the ledger share."""
+
     OK = "ok", "OK"
     BLOCKED = "blocked", "Blocked"
     FALLBACK = "fallback", "Fallback"

@@ -15,6 +15,13 @@ async def record_llm_usage(
     model: str, intent: str, prompt_tokens: int, completion_tokens: int, latency_ms: float
 ) -> None:
     """One LLM call: its count, Ollama's token counts and its latency, by model and intent."""
+    await store.awrite(llm_usage_fill(model, intent, prompt_tokens, completion_tokens, latency_ms))
+
+
+def llm_usage_fill(
+    model: str, intent: str, prompt_tokens: int, completion_tokens: int, latency_ms: float
+) -> store.Fill:
+    """`record_llm_usage`'s commands, for a caller that writes them with others."""
     labels = (model, intent)
 
     def fill(pipe) -> None:
@@ -26,13 +33,21 @@ async def record_llm_usage(
         seconds = max(0.0, latency_ms / 1000)
         store.observe(pipe, store.LLM_LATENCY, labels, seconds, store.LLM_BUCKETS)
 
-    await store.awrite(fill)
+    return fill
 
 
 async def record_cache(hit: bool) -> None:
     """A response-cache lookup, hit or miss."""
+    await store.awrite(cache_fill(hit))
+
+
+def cache_fill(hit: bool) -> store.Fill:
     result = "hit" if hit else "miss"
-    await store.awrite(lambda pipe: pipe.hincrby(store.CACHE, result, 1))
+    return lambda pipe: pipe.hincrby(store.CACHE, result, 1)
+
+
+def guard_block_fill() -> store.Fill:
+    return lambda pipe: pipe.hincrby(store.EVENTS, "guard_blocks", 1)
 
 
 async def record_quota_rejection() -> None:
@@ -42,7 +57,7 @@ async def record_quota_rejection() -> None:
 
 async def record_guard_block() -> None:
     """A query the input guard blocked."""
-    await store.awrite(lambda pipe: pipe.hincrby(store.EVENTS, "guard_blocks", 1))
+    await store.awrite(guard_block_fill())
 
 
 async def record_redis_fallback(kind: str) -> None:
@@ -53,3 +68,8 @@ async def record_redis_fallback(kind: str) -> None:
     """
     store.increment_later(store.REDIS_FALLBACKS, kind)
     await store.awrite(lambda pipe: None)
+
+
+async def record_routing(router: str, intent: str) -> None:
+    """Who routed a chat (`fast` pre-router, `llm` classifier, `heuristic`) and to which intent."""
+    await store.awrite(lambda pipe: pipe.hincrby(store.ROUTING, store.field(router, intent), 1))

@@ -11,6 +11,9 @@ from accounts.services import api_key_create
 from accounts.tests.helpers import key_client_for
 from accounts.tokens import token_pair_issue
 
+# The live chat fixtures, for the quota tests that burst the chat endpoints.
+from routing.tests.chat.conftest import chat_user, gateway, ollama  # noqa: F401
+
 
 @pytest.fixture
 def user_key(user):

@@ -72,5 +72,6 @@ def add_row(
     result.metrics[f"c{concurrency}.p50_ms"] = s.p50
     result.metrics[f"c{concurrency}.p99_ms"] = s.p99
     result.metrics[f"c{concurrency}.req_per_s"] = run.throughput
+    result.metrics[f"c{concurrency}.errors"] = float(run.errors)
     for kind, count in run.error_kinds().items():
         result.errors[f"c={concurrency}: {kind}"] = count

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from asgiref.sync import sync_to_async
-from django.db import connections
 
 from conversations.services import conversation_create, message_add
 from conversations.tests.constants import QUESTION
@@ -31,10 +29,3 @@ def conversation(user):
 def foreign_conversation(outsider):
     """Mallory's conversation, which Bob must never see."""
     return conversation_create(user=outsider, title="mallory's secrets")
-
-
-@pytest.fixture
-async def async_db_connections():
-    """Close the async ORM's worker-thread connection so the test database can be dropped."""
-    yield
-    await sync_to_async(connections.close_all)()

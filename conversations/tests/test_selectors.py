@@ -6,27 +6,26 @@ import pytest
 
 from conversations.selectors import (
     ConversationNotFound,
-    ahistory_for_conversation,
     conversation_detail_for_user,
     conversation_list_for_user,
+    history_for_conversation,
 )
-from conversations.services import aconversation_create, amessage_add
+from conversations.services import conversation_create, message_add
 
 
-async def _conversation_with_turns(user, turns: int):
-    conversation = await aconversation_create(user=user)
+def _conversation_with_turns(user, turns: int):
+    conversation = conversation_create(user=user)
     for number in range(turns):
-        await amessage_add(conversation=conversation, role="user", content=f"q{number}")
-        await amessage_add(conversation=conversation, role="assistant", content=f"a{number}")
+        message_add(conversation=conversation, role="user", content=f"q{number}")
+        message_add(conversation=conversation, role="assistant", content=f"a{number}")
     return conversation
 
 
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("async_db_connections")
-async def test_it_returns_the_history_oldest_first(user):
-    conversation = await _conversation_with_turns(user, 2)
+@pytest.mark.django_db
+def test_it_returns_the_history_oldest_first(user):
+    conversation = _conversation_with_turns(user, 2)
 
-    history = await ahistory_for_conversation(conversation=conversation)
+    history = history_for_conversation(conversation=conversation, limit=20)
 
     assert history == [
         {"role": "user", "content": "q0"},
@@ -36,25 +35,23 @@ async def test_it_returns_the_history_oldest_first(user):
     ]
 
 
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("async_db_connections")
-async def test_it_keeps_only_the_last_messages_of_a_long_history(user):
-    conversation = await _conversation_with_turns(user, 3)
+@pytest.mark.django_db
+def test_it_keeps_only_the_last_messages_of_a_long_history(user):
+    conversation = _conversation_with_turns(user, 3)
 
-    history = await ahistory_for_conversation(conversation=conversation, limit=3)
+    history = history_for_conversation(conversation=conversation, limit=3)
 
     assert [turn["content"] for turn in history] == ["a1", "q2", "a2"]
-    assert await ahistory_for_conversation(conversation=conversation, limit=0) == []
+    assert history_for_conversation(conversation=conversation, limit=0) == []
 
 
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("async_db_connections")
-async def test_it_leaves_empty_interrupted_answers_out_of_the_history(user):
-    conversation = await _conversation_with_turns(user, 1)
-    await amessage_add(conversation=conversation, role="user", content="q1")
-    await amessage_add(conversation=conversation, role="assistant", content="", interrupted=True)
+@pytest.mark.django_db
+def test_it_leaves_empty_interrupted_answers_out_of_the_history(user):
+    conversation = _conversation_with_turns(user, 1)
+    message_add(conversation=conversation, role="user", content="q1")
+    message_add(conversation=conversation, role="assistant", content="", interrupted=True)
 
-    history = await ahistory_for_conversation(conversation=conversation)
+    history = history_for_conversation(conversation=conversation, limit=20)
 
     assert [turn["content"] for turn in history] == ["q0", "a0", "q1"]
 

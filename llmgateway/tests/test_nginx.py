@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from llmgateway.tests.nginx_harness import (
+from bench.nginx_harness import (
     BASE_DIR,
     NGINX,
     config_test,

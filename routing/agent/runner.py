@@ -1,12 +1,12 @@
 """The interface the chat API calls: `run_agent` and `stream_agent` (docs/ARCHITECTURE.md).
 
 `run_agent` invokes the graph plainly (no stream handlers, so no per-token overhead).
-`stream_agent` streams it: an AgentMeta once the classifier has routed the query, an
-AgentToken for each chunk of the final answer as Ollama produces it (LLM calls tagged
+`stream_agent` streams it: an AgentMeta once the pre-router or the classifier has routed
+the query, an AgentToken for each chunk of the final answer as Ollama produces it (LLM calls tagged
 FINAL_ANSWER_TAG, plus text nodes emit themselves such as the search-unavailable note or
-a fallback), then the AgentResult. Only the first classification is announced. When the
+a fallback), then the Answer. Only the first classification is announced. When the
 output guard retries, the rejected attempt's chunks (empty or punctuation-only, by
-definition of a rejected answer) have already been sent: `AgentResult.response` is the
+definition of a rejected answer) have already been sent: `Answer.response` is the
 authoritative answer. Closing the generator cancels the graph and the in-flight request.
 
 Both run within AGENT_DEADLINE_SECONDS (`deadline.py`): past it, the graph is cancelled and
@@ -23,11 +23,14 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
 
+from metrics.models import Outcome
 from routing.agent.deadline import Deadline
 from routing.agent.graph import get_graph, run_config
+from routing.answer import Answer, source_of
 from routing.ollama.chat_models import FINAL_ANSWER_TAG, FINAL_TEXT_KEY
 
 # Prior turns kept as context: enough for follow-ups, small enough for a 3B model's window.
+# The turn loads no more than this from a stored conversation.
 HISTORY_MAX_MESSAGES = 20
 
 
@@ -39,6 +42,7 @@ class AgentMeta:
     complexity: str
     model: str
     confidence: float
+    router: str = ""
 
 
 @dataclass(frozen=True)
@@ -46,23 +50,6 @@ class AgentToken:
     """A chunk of the final answer, as Ollama produced it."""
 
     content: str
-
-
-@dataclass(frozen=True)
-class AgentResult:
-    """The final state."""
-
-    response: str
-    intent: str
-    complexity: str
-    model: str
-    confidence: float
-    is_blocked: bool
-    block_reason: str | None
-    sources: list[dict]  # [{"title": ..., "url": ...}]
-    prompt_tokens: int  # summed over every LLM call
-    completion_tokens: int
-    outcome: str  # "ok" | "blocked" | "fallback"
 
 
 def history_messages(history: list[dict]) -> list[BaseMessage]:
@@ -97,14 +84,15 @@ def initial_state(query: str, history: list[dict]) -> dict[str, Any]:
     }
 
 
-def to_result(state: dict[str, Any]) -> AgentResult:
+def to_answer(state: dict[str, Any]) -> Answer:
+    """The graph's final state as the one answer type."""
     if state.get("is_blocked"):
-        outcome = "blocked"
+        outcome = Outcome.BLOCKED
     elif state.get("output_quality") == "fallback":
-        outcome = "fallback"
+        outcome = Outcome.FALLBACK
     else:
-        outcome = "ok"
-    return AgentResult(
+        outcome = Outcome.OK
+    return Answer(
         response=state.get("response", ""),
         intent=state.get("intent") or "general",
         complexity=state.get("complexity") or "simple",
@@ -112,11 +100,22 @@ def to_result(state: dict[str, Any]) -> AgentResult:
         confidence=float(state.get("confidence") or 0.0),
         is_blocked=bool(state.get("is_blocked")),
         block_reason=state.get("block_reason"),
-        sources=list(state.get("sources") or []),
-        prompt_tokens=state.get("prompt_tokens", 0),
-        completion_tokens=state.get("completion_tokens", 0),
+        sources=[source_of(s) for s in state.get("sources") or []],
+        prompt_tokens=int(state.get("prompt_tokens") or 0),
+        completion_tokens=int(state.get("completion_tokens") or 0),
         outcome=outcome,
+        router=state.get("router") or "",
+        compute_seconds=float(state.get("compute_seconds") or 0.0),
     )
+
+
+def routing_of(update: dict[str, Any]) -> dict[str, Any] | None:
+    """The routing in a node update: the classifier's, or the pre-router's when it decided."""
+    for node in ("pre_router", "classifier"):
+        routed = update.get(node)
+        if isinstance(routed, dict) and "intent" in routed:
+            return routed
+    return None
 
 
 def final_text(mode: str, data: Any) -> str | None:
@@ -131,17 +130,17 @@ def final_text(mode: str, data: Any) -> str | None:
     return None
 
 
-async def run_agent(query: str, history: list[dict]) -> AgentResult:
-    """Answer `query` in the context of `history`; raises LlmUnavailableError."""
+async def run_agent(query: str, history: list[dict]) -> Answer:
+    """Answer `query` in the context of `history`; raises OllamaError."""
     deadline = Deadline()
     state = await deadline.run(get_graph().ainvoke(initial_state(query, history), run_config()))
-    return to_result(state)
+    return to_answer(state)
 
 
 async def stream_agent(
     query: str, history: list[dict]
-) -> AsyncIterator[AgentMeta | AgentToken | AgentResult]:
-    """Stream the answer: AgentMeta, AgentToken..., AgentResult (blocked: the result only)."""
+) -> AsyncIterator[AgentMeta | AgentToken | Answer]:
+    """Stream the answer: AgentMeta, AgentToken..., Answer (blocked: the answer only)."""
     deadline = Deadline()
     final: dict[str, Any] | None = None
     announced = False
@@ -162,14 +161,17 @@ async def stream_agent(
                 yield AgentToken(text)
             elif namespace:
                 continue  # a subgraph's own steps and state
-            elif mode == "updates" and "classifier" in data and not announced:
+            elif mode == "updates" and not announced and (routed := routing_of(data)):
                 announced = True
-                routed = data["classifier"]
                 yield AgentMeta(
-                    routed["intent"], routed["complexity"], routed["model"], routed["confidence"]
+                    routed["intent"],
+                    routed["complexity"],
+                    routed["model"],
+                    routed["confidence"],
+                    routed.get("router") or "",
                 )
             elif mode == "values":
                 final = data
     if final is None:
         raise RuntimeError("the agent graph produced no final state")
-    yield to_result(final)
+    yield to_answer(final)

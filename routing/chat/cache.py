@@ -2,7 +2,10 @@
 
 The key hashes the normalised question together with the settings that decide which
 models answer it, so changing MODEL_SIMPLE or MODEL_COMPLEX does not serve answers the
-old models wrote. Redis being down only means no caching: lookups miss, stores are skipped.
+old models wrote. The entry is the answer as the wire shows it (`wire.answer_fields`), so
+a hit is served exactly as it was first answered. The chat turn does the lookup in its one
+Redis round trip before the agent and the store in its one round trip after; Redis being
+down only means no caching.
 """
 
 from __future__ import annotations
@@ -11,18 +14,16 @@ import hashlib
 import json
 import logging
 import unicodedata
+from typing import Any
 
 from django.conf import settings
 
-from core.redis_client import REDIS_DOWN_ERRORS, async_redis
-from core.timing import timed
-from metrics import recorders
-from routing.chat.answer import ChatAnswer
+from routing.answer import Answer
 
 logger = logging.getLogger(__name__)
 
 # Bump when the cached JSON changes shape, so old entries are simply not found.
-CACHE_FORMAT = "v1"
+CACHE_FORMAT = "v2"
 
 
 def normalise_query(query: str) -> str:
@@ -39,36 +40,20 @@ def cache_key(query: str) -> str:
     return f"cache:{digest}"
 
 
-async def cache_lookup(query: str) -> ChatAnswer | None:
-    """The cached answer to `query`, or None (a miss, a mangled entry, or Redis down)."""
-    try:
-        with timed("redis"):
-            raw = await async_redis().get(cache_key(query))
-    except REDIS_DOWN_ERRORS as exc:
-        logger.warning("response cache lookup skipped, Redis unavailable: %s", exc)
-        await recorders.record_redis_fallback("cache_skipped")
+def cache_decode(raw: str | None) -> Answer | None:
+    """The answer a cache entry holds; None for a miss or an entry we cannot read."""
+    if raw is None:
         return None
-    answer = _decode(raw) if raw is not None else None
-    await recorders.record_cache(answer is not None)
-    return answer
-
-
-async def cache_store(query: str, answer: ChatAnswer) -> None:
-    """Keep `answer` for CACHE_TTL_SECONDS if it is cacheable (not blocked/fallback/error)."""
-    if not answer.cacheable:
-        return
-    payload = json.dumps(answer.to_dict(), ensure_ascii=False)
     try:
-        with timed("redis"):
-            await async_redis().set(cache_key(query), payload, ex=settings.CACHE_TTL_SECONDS)
-    except REDIS_DOWN_ERRORS as exc:
-        logger.warning("response cache store skipped, Redis unavailable: %s", exc)
-
-
-def _decode(raw: str) -> ChatAnswer | None:
-    try:
-        return ChatAnswer.from_dict(json.loads(raw))
-    except (ValueError, TypeError, KeyError):
+        return Answer.from_fields(json.loads(raw)).served_from_cache()
+    except (ValueError, TypeError, KeyError, AttributeError):
         # An entry we cannot read is a miss; the next answer overwrites it.
         logger.warning("ignoring an unreadable response cache entry")
         return None
+
+
+def cache_store_fill(query: str, entry: dict[str, Any]):
+    """The SET (with CACHE_TTL_SECONDS) of `entry`, for the turn's closing pipeline."""
+    payload = json.dumps(entry, ensure_ascii=False)
+    key, ttl = cache_key(query), settings.CACHE_TTL_SECONDS
+    return lambda pipe: pipe.set(key, payload, ex=ttl)

@@ -1,90 +1,99 @@
-"""Database work of a chat turn, over the conversations services, in few thread hops.
+"""Database work of a chat turn, in one thread hop per phase.
 
-Every async ORM call is a hop to a worker thread, so the writes of each phase run
-together in one `sync_to_async` call inside a transaction: opening a turn (create the
-conversation if needed, store the user message) and closing it (store the assistant
-message, save the usage row) are one hop each.
+Every async ORM call is a hop to a worker thread, so each phase runs its statements
+together in one `sync_to_async` call inside a transaction: opening a turn (the stored
+conversation and its history, or a new conversation, and the question) and closing it (the
+answer and the usage ledger row) are one hop each.
 
 Opening a turn also hands the request's database connection back (to the pool, or closes
 it): the model then takes seconds, and a hundred waiting chats must not hold a hundred
 PostgreSQL connections (or exhaust a pool of twenty) while nothing uses them.
+
+A conversation deleted while its answer is being written is not an error: the answer is
+still returned and billed; the ledger row then keeps no link to the conversation.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from asgiref.sync import sync_to_async
 from django.db import connection, transaction
 
 from conversations.models import Conversation, MessageRole
-from conversations.selectors import ahistory_for_conversation
+from conversations.selectors import conversation_get_for_user, history_for_conversation
 from conversations.services import (
-    aconversation_get_for_user,
     conversation_create,
+    conversation_still_exists,
     message_add,
+    message_add_unless_deleted,
     title_from_content,
 )
 from core.timing import timed
-from metrics.models import UsageRecord
-from routing.chat.answer import ChatAnswer
+from metrics.usage import UsageEntry, ledger_write
+from routing.agent.runner import HISTORY_MAX_MESSAGES
+from routing.answer import Answer
 
-HISTORY_LIMIT = 20
 
+async def turn_open(*, user, conversation_id, query: str) -> tuple[Conversation, list[dict]]:
+    """Store the question; returns its conversation and the history before it.
 
-async def conversation_with_history(*, user, conversation_id) -> tuple[Conversation, list[dict]]:
-    """The caller's conversation (404 if unknown or foreign) and its recent turns."""
+    With a `conversation_id`, that conversation (404 if unknown or foreign) and its stored
+    turns; without one, a new conversation titled by the question.
+    """
     with timed("db"):
-        conversation = await aconversation_get_for_user(user=user, conversation_id=conversation_id)
-        history = await ahistory_for_conversation(conversation=conversation, limit=HISTORY_LIMIT)
-    return conversation, history
-
-
-async def turn_open(*, user, conversation: Conversation | None, query: str) -> Conversation:
-    """Store the user's question, first creating the conversation (titled by it) if needed."""
-    with timed("db"):
-        return await sync_to_async(_turn_open)(user, conversation, query)
+        return await sync_to_async(_turn_open)(user, conversation_id, query)
 
 
 async def turn_close(
-    *,
-    conversation: Conversation,
-    answer: ChatAnswer | None,
-    usage_row: UsageRecord,
-    interrupted: bool = False,
+    *, conversation: Conversation | None, answer: Answer | None, usage: UsageEntry, interrupted
 ) -> None:
-    """Store the assistant's answer (if there is one) and the usage ledger row."""
+    """Store the answer (if any, in its conversation if it still exists) and the ledger row."""
     with timed("db"):
-        await sync_to_async(_turn_close)(conversation, answer, usage_row, interrupted)
+        await sync_to_async(_turn_close)(conversation, answer, usage, interrupted)
 
 
-def _turn_open(user, conversation: Conversation | None, query: str) -> Conversation:
+def _turn_open(user, conversation_id, query: str) -> tuple[Conversation, list[dict]]:
     with transaction.atomic():
-        if conversation is None:
+        if conversation_id is None:
             conversation = conversation_create(user=user, title=title_from_content(query))
+            history: list[dict] = []
+        else:
+            conversation = conversation_get_for_user(user=user, conversation_id=conversation_id)
+            history = history_for_conversation(
+                conversation=conversation, limit=HISTORY_MAX_MESSAGES
+            )
         message_add(conversation=conversation, role=MessageRole.USER, content=query)
     _release_connection()
-    return conversation
+    return conversation, history
 
 
 def _turn_close(
-    conversation: Conversation,
-    answer: ChatAnswer | None,
-    usage_row: UsageRecord,
+    conversation: Conversation | None,
+    answer: Answer | None,
+    usage: UsageEntry,
     interrupted: bool,
 ) -> None:
     with transaction.atomic():
-        if answer is not None:
-            message_add(
-                conversation=conversation,
-                role=MessageRole.ASSISTANT,
-                # PostgreSQL text cannot hold NUL; a model that emits one must not cost the turn.
-                content=answer.response.replace("\x00", ""),
-                intent=answer.intent,
-                model=answer.model,
-                prompt_tokens=answer.prompt_tokens,
-                completion_tokens=answer.completion_tokens,
-                interrupted=interrupted,
-            )
-        usage_row.save(force_insert=True)
+        if conversation is not None:
+            if answer is not None:
+                present = message_add_unless_deleted(
+                    conversation=conversation,
+                    role=MessageRole.ASSISTANT,
+                    # PostgreSQL text cannot hold NUL; a model that emits one must not cost
+                    # the turn.
+                    content=answer.response.replace("\x00", ""),
+                    intent=answer.intent,
+                    model=answer.model,
+                    prompt_tokens=answer.prompt_tokens,
+                    completion_tokens=answer.completion_tokens,
+                    interrupted=interrupted,
+                )
+            else:
+                present = conversation_still_exists(conversation=conversation)
+            if not present:
+                usage = replace(usage, conversation_id=None)
+        ledger_write(usage)
 
 
 def _release_connection() -> None:

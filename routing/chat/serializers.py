@@ -1,7 +1,11 @@
-"""ChatRequest / ChatResponse (SPEC section 6) and the error envelope, for both endpoints.
+"""ChatRequest / ChatResponse (SPEC section 6), for both chat endpoints.
 
 Input is strict: unknown fields are rejected, and strings, lists and ids must arrive as
 such (DRF would otherwise turn `123` into "123" or a UUID).
+
+`ChatResponseSerializer` is the one serializer of an answer on the native API: the JSON
+body, the SSE `done` event and the response-cache entry are all `chat_response_body`, so
+adding a response field is one field here (plus the `Answer` attribute it reads).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from core.serializers import NoUnknownFieldsMixin, StrictCharField, StrictUUIDField
+from routing.answer import Answer
 
 MAX_PRIOR_MESSAGES = 100
 
@@ -53,15 +58,42 @@ class ChatUsageSerializer(serializers.Serializer):
 
 
 class ChatResponseSerializer(serializers.Serializer):
-    query = serializers.CharField()
+    query = serializers.CharField(source="request.query")
     intent = serializers.CharField(help_text="search | analysis | creative | general")
     complexity = serializers.CharField(help_text="simple | complex")
     model = serializers.CharField(help_text="The model that wrote the final answer.")
     response = serializers.CharField()
-    conversation_id = serializers.UUIDField()
+    conversation_id = serializers.UUIDField(source="conversation.pk", allow_null=True)
     confidence = serializers.FloatField()
     is_blocked = serializers.BooleanField()
     block_reason = serializers.CharField(allow_null=True)
     cached = serializers.BooleanField(help_text="Served from the response cache (no LLM call).")
     sources = ChatSourceSerializer(many=True)
-    usage = ChatUsageSerializer(help_text="Tokens this request spent (0 for a cache hit).")
+    usage = ChatUsageSerializer(
+        source="*", help_text="Tokens this request spent (0 for a cache hit)."
+    )
+    router = serializers.ChoiceField(
+        choices=["fast", "llm", "heuristic", ""],
+        help_text="Who decided the intent: the fast pre-router, the LLM classifier or the "
+        "heuristic fallback (empty when the query was not routed, e.g. blocked).",
+    )
+
+
+class _ChatReply:
+    """The serializer's view of an answer in its turn: the turn's facts, the answer's rest."""
+
+    __slots__ = ("_answer", "cached", "conversation", "request")
+
+    def __init__(self, turn, answer: Answer) -> None:
+        self._answer = answer
+        self.request = turn.request
+        self.conversation = turn.conversation
+        self.cached = turn.cached is not None
+
+    def __getattr__(self, name: str):
+        return getattr(self._answer, name)
+
+
+def chat_response_body(turn, answer: Answer) -> dict:
+    """The ChatResponse of `answer` in `turn`: the JSON body, the `done` event, the cache."""
+    return ChatResponseSerializer(_ChatReply(turn, answer)).data

@@ -33,3 +33,11 @@ async def run_shielded(work: Coroutine[Any, Any, Any]) -> Any:
 def _log_failure(task: asyncio.Task) -> None:
     if not task.cancelled() and task.exception() is not None:
         logger.error("chat work finished after a disconnect failed", exc_info=task.exception())
+
+
+def run_detached(work: Coroutine[Any, Any, Any]) -> None:
+    """Start `work` with nobody waiting for it (a failure is logged, not lost)."""
+    task = asyncio.ensure_future(work)
+    _pending.add(task)
+    task.add_done_callback(_pending.discard)
+    task.add_done_callback(_log_failure)

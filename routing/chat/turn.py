@@ -1,100 +1,381 @@
-"""A chat turn's start and finish, shared by the JSON and SSE endpoints (SPEC section 7).
+"""The chat turn: one request of any protocol, from admission to its ledger row (SPEC 7).
 
-`turn_begin` runs the steps before the agent: load the conversation and its history (when
-an id is given), look the question up in the cache (only when there is no history),
-create the conversation if needed and store the user message. `turn_finish` runs those
-after it: store the answer, account usage, cache the answer. Quota is the view's gate and
-runs before either.
+Authentication is the view's. Then, in order:
+
+    admit     quota, and the cache lookup ........... one Redis round trip
+              conversation, history, question ....... one thread hop (stateful turns)
+    answer    the cached answer, or the engine (the agent for "auto", or one model)
+    close     the answer and its usage ledger row ... one thread hop
+              usage counters, metrics, cache store .. one Redis round trip
+
+Every protocol calls these: `/api/chat/` (`turn_answer`), `/api/chat/stream`
+(`turn_events`), and the `/v1` and `/ollama` adapters, whose turns are stateless (the
+client sends the history: no conversation is written and the response cache is not used).
+
+Admission is all or nothing: a request cancelled before its question is stored leaves no
+trace and gets its quota unit back; once admitted, the turn is always closed exactly once
+— with the answer, an error, or what a departed client had been sent — so every admitted
+request leaves one ledger row. The closing steps run shielded from cancellation.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
+from django.conf import settings
+from django.db import DatabaseError
+
+from accounts.quota import (
+    QuotaStatus,
+    quota_after_failure,
+    quota_enqueue,
+    quota_refund,
+    quota_settle,
+)
 from conversations.models import Conversation
-from core.timing import RequestTiming, current_timing, timing_start
-from routing.chat import cache, persistence
-from routing.chat.answer import OUTCOME_ERROR, ChatAnswer
-from routing.chat.usage import UsageEntry, usage_counters_push, usage_metrics_record
+from core.errors import LlmUnavailable
+from core.redis_client import REDIS_DOWN_ERRORS, async_redis
+from core.request_context import current_facts
+from core.timing import RequestTiming, current_timing, timed, timing_start
+from metrics import recorders
+from metrics.ledger_outbox import ledger_outbox_drain_due, ledger_outbox_push
+from metrics.models import Api, Outcome
+from metrics.usage import UsageEntry, usage_publish
+from routing.agent.runner import AgentMeta, AgentToken, run_agent, stream_agent
+from routing.answer import Answer
+from routing.chat import persistence
+from routing.chat.cache import cache_decode, cache_key, cache_store_fill
+from routing.chat.pump import SILENCE, AgentPump
+from routing.chat.serializers import chat_response_body
+from routing.chat.shielded import run_detached, run_shielded
+from routing.ollama.errors import OllamaError
+
+logger = logging.getLogger(__name__)
+
+DATABASE_ERROR_MESSAGE = "The answer could not be stored; please try again shortly."
+INTERNAL_ERROR_MESSAGE = "The answer could not be completed."
 
 
-@dataclass
-class ChatTurn:
-    """Everything the pipeline knows about the request once the user message is stored."""
+@dataclass(frozen=True)
+class TurnRequest:
+    """What a protocol adapter hands the turn once it has parsed and authenticated."""
 
     user: Any
     api_key: Any
     query: str
-    history: list[dict]
-    conversation: Conversation
-    cacheable: bool
-    cached: ChatAnswer | None
-    timing: RequestTiming = field(default_factory=lambda: current_timing() or timing_start())
+    # Prior turns sent by the client, [{"role", "content"}], oldest first.
+    history: list[dict] = field(default_factory=list)
+    # Native API only: continue this stored conversation (its history is the context).
+    conversation_id: Any = None
+    api: str = Api.NATIVE
+    # Stateful turns store the conversation and use the response cache (native API).
+    stateful: bool = True
 
-    def llm_ms(self) -> int:
-        return round(self.timing.spent["llm"] * 1000)
+
+@dataclass
+class Turn:
+    """An admitted request: what the engine needs and what closing it will record."""
+
+    request: TurnRequest
+    timing: RequestTiming
+    quota: QuotaStatus | None = None
+    conversation: Conversation | None = None
+    history: list[dict] = field(default_factory=list)
+    cached: Answer | None = None
+    # Whether a cache lookup decided this turn (the answer was or could have been cached).
+    cache_lookup: bool = False
+    # The client left while the turn was being admitted.
+    abandoned: bool = False
+    closed: bool = False
+
+    @property
+    def cacheable(self) -> bool:
+        """An answer that depends on earlier turns must never be served to another one."""
+        return self.request.stateful and not self.history
 
 
-async def turn_begin(
-    *, user, api_key, query: str, messages: list[dict], conversation_id
-) -> ChatTurn:
-    """Prepare the turn; raises ConversationNotFound (404) for an unknown or foreign id."""
-    conversation = None
-    history = list(messages)
-    if conversation_id is not None:
-        # The stored conversation is the context; the request's `messages` are ignored.
-        conversation, history = await persistence.conversation_with_history(
-            user=user, conversation_id=conversation_id
+@dataclass(frozen=True)
+class TurnFailure:
+    """The end of a streamed turn that has no answer (the headers are already sent)."""
+
+    code: str
+    message: str
+
+
+# A streamed turn's items: AgentMeta, AgentToken..., then an Answer or a TurnFailure;
+# HEARTBEAT whenever the engine has been silent for SSE_HEARTBEAT_SECONDS.
+HEARTBEAT = SILENCE
+TurnEvent = AgentMeta | AgentToken | Answer | TurnFailure | object
+
+
+class Engine(Protocol):
+    """What writes the answer: the agent (model "auto") or a direct model call."""
+
+    async def run(self, turn: Turn) -> Answer: ...
+
+    def stream(self, turn: Turn) -> AsyncIterator[AgentMeta | AgentToken | Answer]: ...
+
+
+class AgentEngine:
+    """The LangGraph agent: guards, classifier, the intent's agent, output guard."""
+
+    async def run(self, turn: Turn) -> Answer:
+        return await run_agent(turn.request.query, turn.history)
+
+    def stream(self, turn: Turn) -> AsyncIterator[AgentMeta | AgentToken | Answer]:
+        return stream_agent(turn.request.query, turn.history)
+
+
+# --- admit ------------------------------------------------------------------------------
+
+
+async def turn_admit(request: TurnRequest) -> Turn:
+    """Admit the request: quota (429), cache lookup, conversation (404) and question.
+
+    Cancelling the caller does not cut admission in half: it finishes in its own task and
+    either backs out (before the question is stored) or closes the admitted turn.
+    """
+    turn = Turn(request=request, timing=current_timing() or timing_start())
+    admission = asyncio.ensure_future(_admit(turn))
+    try:
+        await run_shielded(admission)
+    except asyncio.CancelledError:
+        turn.abandoned = True
+        admission.add_done_callback(lambda _: _close_abandoned(turn, admission))
+        raise
+    current_facts().cached = (turn.cached is not None) if turn.cache_lookup else None
+    return turn
+
+
+async def _admit(turn: Turn) -> bool:
+    """Admit the turn; False when its client left before anything was stored."""
+    request = turn.request
+    cached_raw, ticket = await _quota_and_cache_lookup(turn)
+    if turn.abandoned:
+        if ticket is not None:
+            await quota_refund(ticket)
+        return False
+    turn.history = list(request.history)
+    if request.stateful:
+        # With a conversation id, its stored turns are the context (`messages` are ignored).
+        turn.conversation, stored = await persistence.turn_open(
+            user=request.user, conversation_id=request.conversation_id, query=request.query
         )
-    # An answer that depends on earlier turns must never be served to another conversation.
-    cacheable = not history
-    cached = await cache.cache_lookup(query) if cacheable else None
-    conversation = await persistence.turn_open(user=user, conversation=conversation, query=query)
-    return ChatTurn(
-        user=user,
-        api_key=api_key,
-        query=query,
-        history=history,
-        conversation=conversation,
-        cacheable=cacheable,
-        cached=cached,
-    )
+        if request.conversation_id is not None:
+            turn.history = stored
+    if turn.cacheable and turn.cache_lookup:
+        turn.cached = cache_decode(cached_raw)
+    else:
+        turn.cache_lookup = False
+    return True
 
 
-async def turn_finish(
-    turn: ChatTurn,
-    answer: ChatAnswer | None,
+async def _quota_and_cache_lookup(turn: Turn):
+    """One round trip: the quota's count script, and the cache GET when it may apply.
+
+    A stored conversation may still turn out to have history; its lookup is then ignored.
+    """
+    request = turn.request
+    turn.cache_lookup = request.stateful and not request.history
+    try:
+        with timed("redis"):
+            async with async_redis().pipeline(transaction=False) as pipe:
+                ticket = quota_enqueue(pipe, user=request.user)
+                if turn.cache_lookup:
+                    pipe.get(cache_key(request.query))
+                results = await pipe.execute()
+    except REDIS_DOWN_ERRORS as exc:
+        turn.quota = await quota_after_failure(ticket, exc)
+        if turn.cache_lookup:
+            logger.warning("response cache lookup skipped, Redis unavailable: %s", exc)
+            await recorders.record_redis_fallback("cache_skipped")
+            turn.cache_lookup = False
+        return None, None
+    turn.quota = await quota_settle(ticket, results[0])
+    return (results[1] if turn.cache_lookup else None), ticket
+
+
+def _close_abandoned(turn: Turn, admission: asyncio.Future) -> None:
+    """An admission whose client left: close the turn it admitted (its ledger row)."""
+    if admission.cancelled() or admission.exception() is not None or not admission.result():
+        return
+    run_detached(turn_close(turn, None, outcome=Outcome.ERROR, interrupted=True))
+
+
+# --- answer -----------------------------------------------------------------------------
+
+
+async def turn_answer(turn: Turn, engine: Engine) -> Answer:
+    """The whole answer at once (JSON protocols); the turn is closed before it returns.
+
+    Raises `LlmUnavailable` (503) when Ollama fails; the failed request is still recorded.
+    """
+    if turn.cached is not None:
+        answer = turn.cached
+    else:
+        try:
+            with timed("llm"):
+                answer = await engine.run(turn)
+        except OllamaError as exc:
+            logger.warning("chat failed, Ollama unavailable: %s", exc)
+            await run_shielded(turn_close(turn, None, outcome=Outcome.ERROR))
+            raise LlmUnavailable() from None
+        except asyncio.CancelledError:
+            # The client went away mid-answer (the model request is cancelled with us).
+            await run_shielded(turn_close(turn, None, outcome=Outcome.ERROR, interrupted=True))
+            raise
+    await run_shielded(turn_close(turn, answer))
+    return answer
+
+
+async def turn_events(turn: Turn, engine: Engine) -> AsyncIterator[TurnEvent]:
+    """The answer as it is written (streaming protocols), ending in Answer or TurnFailure.
+
+    A cached answer comes as the Answer alone. The turn is closed before the last item;
+    a client that leaves midway has what it was sent (and what was already generated)
+    stored as an interrupted answer.
+    """
+    if turn.cached is not None:
+        await run_shielded(turn_close(turn, turn.cached))
+        yield turn.cached
+        return
+    progress = _Progress()
+    pump = AgentPump(engine.stream(turn), heartbeat_seconds=settings.SSE_HEARTBEAT_SECONDS)
+    try:
+        while not progress.finished:
+            item = await pump.next()
+            if item is SILENCE:
+                yield HEARTBEAT
+                continue
+            if isinstance(item, AgentMeta):
+                progress.meta = item
+            elif isinstance(item, AgentToken):
+                progress.parts.append(item.content)
+            else:
+                progress.finished = True
+                item = await _finish_stream(turn, progress, item)
+            yield item
+    finally:
+        left = pump.stop()
+        if not progress.finished:
+            # The client left: keep what was generated, including chunks not yet sent.
+            progress.parts += [i.content for i in left if isinstance(i, AgentToken)]
+            await run_shielded(turn_close(turn, progress.partial(), interrupted=True))
+        await pump.wait_stopped()
+
+
+async def _finish_stream(turn: Turn, progress: _Progress, item: object) -> Answer | TurnFailure:
+    """Close the turn on the engine's last item; what the client is told in the end."""
+    meta = progress.meta
+    try:
+        if isinstance(item, Answer):
+            turn.timing.add("llm", progress.elapsed())
+            await run_shielded(turn_close(turn, item))
+            return item
+        await run_shielded(
+            turn_close(
+                turn,
+                None,
+                outcome=Outcome.ERROR,
+                intent=meta.intent if meta else "",
+                model=meta.model if meta else "",
+            )
+        )
+    except DatabaseError:
+        # The headers are gone: the stream must end with an event, not a hang.
+        logger.exception("the answer could not be stored")
+        return TurnFailure("database_unavailable", DATABASE_ERROR_MESSAGE)
+    if isinstance(item, OllamaError):
+        logger.warning("stream failed, Ollama unavailable: %s", item)
+        return TurnFailure(LlmUnavailable.default_code, str(LlmUnavailable.default_detail))
+    # Not the client's doing and past the point where a 500 could be sent: log it.
+    exc_info = item if isinstance(item, BaseException) else None
+    logger.error("the agent stream ended without a result", exc_info=exc_info)
+    return TurnFailure("internal_error", INTERNAL_ERROR_MESSAGE)
+
+
+@dataclass
+class _Progress:
+    """What a streamed turn has produced so far."""
+
+    meta: AgentMeta | None = None
+    parts: list[str] = field(default_factory=list)
+    finished: bool = False
+    started: float = field(default_factory=lambda: asyncio.get_running_loop().time())
+
+    def elapsed(self) -> float:
+        return asyncio.get_running_loop().time() - self.started
+
+    def partial(self) -> Answer:
+        """The answer as far as it got; Ollama streams one token per chunk, so the chunk
+        count stands in for the completion tokens it never got to report."""
+        meta = self.meta
+        return Answer(
+            response="".join(self.parts),
+            intent=meta.intent if meta else "",
+            complexity=meta.complexity if meta else "",
+            model=meta.model if meta else "",
+            confidence=meta.confidence if meta else 0.0,
+            router=meta.router if meta else "",
+            completion_tokens=len(self.parts),
+        )
+
+
+# --- close ------------------------------------------------------------------------------
+
+
+async def turn_close(
+    turn: Turn,
+    answer: Answer | None,
     *,
     outcome: str | None = None,
     intent: str = "",
     model: str = "",
     interrupted: bool = False,
 ) -> None:
-    """Store the answer (None: no answer, e.g. the LLM failed), account usage, cache it.
+    """Store the answer and the ledger row (one hop), then the Redis side (one trip).
 
-    `intent`/`model` describe a failed request when no answer exists to describe it.
+    `answer=None`: no answer exists (the model failed, the client left early); `intent` and
+    `model` then describe the failed request. Runs once per turn; a database outage keeps
+    the ledger row in the outbox (metrics/ledger_outbox.py) and re-raises.
     """
-    cached = turn.cached is not None
-    entry = UsageEntry(
-        user_id=turn.user.pk,
-        api_key_id=getattr(turn.api_key, "pk", None),
-        conversation_id=turn.conversation.pk,
+    if turn.closed:
+        return
+    turn.closed = True
+    request = turn.request
+    served_from_cache = turn.cached is not None
+    usage = UsageEntry(
+        user_id=request.user.pk,
+        api_key_id=getattr(request.api_key, "pk", None),
+        conversation_id=getattr(turn.conversation, "pk", None),
+        api=request.api,
         intent=answer.intent if answer else intent,
         model=answer.model if answer else model,
+        router=answer.router if answer else "",
         prompt_tokens=answer.prompt_tokens if answer else 0,
         completion_tokens=answer.completion_tokens if answer else 0,
-        cached=cached,
-        outcome=outcome or (answer.outcome if answer else OUTCOME_ERROR),
+        compute_seconds=answer.compute_seconds if answer else 0.0,
+        cached=served_from_cache,
+        outcome=outcome or (answer.outcome if answer else Outcome.ERROR),
         latency_ms=turn.timing.elapsed_ms(),
+        llm_ms=round(turn.timing.spent["llm"] * 1000),
+        cache_hit=served_from_cache if turn.cache_lookup else None,
     )
-    await persistence.turn_close(
-        conversation=turn.conversation,
-        answer=answer,
-        usage_row=entry.ledger_row(),
-        interrupted=interrupted,
-    )
-    await usage_counters_push(entry)
-    await usage_metrics_record(entry, llm_ms=turn.llm_ms())
-    if answer is not None and turn.cacheable and not cached and not interrupted:
-        await cache.cache_store(turn.query, answer)
+    try:
+        await persistence.turn_close(
+            conversation=turn.conversation, answer=answer, usage=usage, interrupted=interrupted
+        )
+    except DatabaseError:
+        await ledger_outbox_push(usage)
+        raise
+    extra = []
+    fresh = answer is not None and not served_from_cache and not interrupted
+    if fresh and answer.cacheable and turn.cacheable:
+        extra.append(cache_store_fill(request.query, chat_response_body(turn, answer)))
+    with timed("redis"):
+        await usage_publish(usage, *extra)
+    await ledger_outbox_drain_due()

@@ -1,7 +1,7 @@
-"""`POST /api/chat/` and `POST /api/chat/stream`: thin async views over the chat pipeline.
+"""`POST /api/chat/` and `POST /api/chat/stream`: thin async views over the chat turn.
 
-Both validate the ChatRequest, take one unit of quota, prepare the turn (`turn_begin`)
-and hand it to the JSON pipeline or the SSE stream. Every response, errors included,
+Each validates the ChatRequest, admits the turn (quota, cache, conversation, question)
+and hands it to `turn_answer` (JSON) or the SSE body. Every response, errors included,
 carries Server-Timing and, once the quota was counted, the X-RateLimit-* headers.
 """
 
@@ -14,20 +14,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import ApiKey
-from accounts.quota import QuotaStatus, quota_consume
 from core.timing import RequestTiming, timing_start
-from routing.chat.pipeline import chat_complete
 from routing.chat.schema import chat_schema, chat_stream_schema
-from routing.chat.serializers import ChatRequestSerializer, ChatResponseSerializer
+from routing.chat.serializers import ChatRequestSerializer, chat_response_body
 from routing.chat.streaming import chat_stream
-from routing.chat.turn import ChatTurn, turn_begin
+from routing.chat.turn import AgentEngine, Turn, TurnRequest, turn_admit, turn_answer
 
 
 class _ChatApiBase(APIView):
-    """What both chat endpoints share: timing, the quota gate, turn preparation, headers."""
+    """What both chat endpoints share: timing, admission, the rate-limit headers."""
 
     timing: RequestTiming
-    quota: QuotaStatus | None = None
+    turn: Turn | None = None
 
     async def async_dispatch(self, request, *args, **kwargs):
         # Started before authentication so `gateway` covers the whole request.
@@ -36,37 +34,37 @@ class _ChatApiBase(APIView):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        if self.quota is not None:
-            for name, value in self.quota.headers().items():
+        quota = self.turn.quota if self.turn is not None else None
+        if quota is not None:
+            for name, value in quota.headers().items():
                 response.headers.setdefault(name, value)
         # A stream's headers leave before the model runs: only what is known by then.
         response["Server-Timing"] = self.timing.header(llm=not response.streaming)
         return response
 
-    async def begin_turn(self, request: Request) -> ChatTurn:
-        """Validate (a bad request costs no quota), count the quota, prepare the turn."""
+    async def admit(self, request: Request) -> Turn:
+        """Validate (a bad request costs no quota), then admit the turn."""
         serializer = ChatRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        self.quota = await quota_consume(user=request.user)
-        turn = await turn_begin(
-            user=request.user,
-            api_key=request.auth if isinstance(request.auth, ApiKey) else None,
-            query=data["query"],
-            messages=[dict(m) for m in data["messages"]],
-            conversation_id=data["conversation_id"],
+        self.turn = await turn_admit(
+            TurnRequest(
+                user=request.user,
+                api_key=request.auth if isinstance(request.auth, ApiKey) else None,
+                query=data["query"],
+                history=[dict(m) for m in data["messages"]],
+                conversation_id=data["conversation_id"],
+            )
         )
-        # The access log line (core.middleware) reports cache hits.
-        request._request.cached = turn.cached is not None
-        return turn
+        return self.turn
 
 
 class ChatApi(_ChatApiBase):
     @chat_schema
     async def post(self, request: Request) -> Response:
-        turn = await self.begin_turn(request)
-        body = await chat_complete(turn)
-        return Response(ChatResponseSerializer(body).data)
+        turn = await self.admit(request)
+        answer = await turn_answer(turn, AgentEngine())
+        return Response(chat_response_body(turn, answer))
 
 
 class ChatStreamApi(_ChatApiBase):
@@ -76,8 +74,8 @@ class ChatStreamApi(_ChatApiBase):
 
     @chat_stream_schema
     async def post(self, request: Request) -> StreamingHttpResponse:
-        turn = await self.begin_turn(request)
-        response = StreamingHttpResponse(await chat_stream(turn), content_type="text/event-stream")
+        turn = await self.admit(request)
+        response = StreamingHttpResponse(chat_stream(turn), content_type="text/event-stream")
         response["Cache-Control"] = "no-cache"
         # Tells nginx not to buffer, so each event reaches the client when it is sent.
         response["X-Accel-Buffering"] = "no"

@@ -43,6 +43,7 @@ from routing.ollama.errors import (
 from routing.ollama.failover import run_on_fleet
 from routing.ollama.fleet import configured_urls
 from routing.ollama.metering import FirstTokenTracker, timings_of
+from routing.ollama.reachability import report_unreachable
 
 # Tag on the LLM calls whose tokens are the final answer; stream_agent forwards only these.
 FINAL_ANSWER_TAG = "final_answer"
@@ -200,8 +201,10 @@ async def call(runnable: Runnable, messages: list[BaseMessage], *, model: str) -
         else:
             message = await run_on_fleet(model, attempt)
     except TimeoutError as exc:
+        report_unreachable(", ".join(configured_urls()), exc)
         raise OllamaUnreachable(f"{model} gave no answer within {timeout:g}s", model=model) from exc
     except OLLAMA_ERRORS as exc:
+        report_unreachable(", ".join(configured_urls()), exc)
         raise from_client_error(exc, model=model) from exc
     except ValueError as exc:
         if EMPTY_STREAM_MESSAGE not in str(exc):

@@ -8,8 +8,9 @@ import pytest
 from langchain_core.messages import AIMessage, ToolMessage
 
 from routing.agent.prompts import FALLBACKS, RESEARCHER_SYSTEM, SEARCH_UNAVAILABLE_NOTE
-from routing.agent.runner import AgentMeta, AgentResult, AgentToken, run_agent, stream_agent
+from routing.agent.runner import AgentMeta, AgentToken, run_agent, stream_agent
 from routing.agent.tools.web_search import SearchUnavailable
+from routing.answer import Answer
 from routing.tests.agent.conftest import COMPLEX
 from routing.tests.agent.helpers import classification, tool_call
 
@@ -18,9 +19,9 @@ async def collect(query: str, history: list[dict] | None = None) -> list:
     return [event async for event in stream_agent(query, history or [])]
 
 
-def split(events: list) -> tuple[list[AgentMeta], str, AgentResult]:
-    assert isinstance(events[-1], AgentResult)
-    assert all(not isinstance(e, AgentResult) for e in events[:-1])
+def split(events: list) -> tuple[list[AgentMeta], str, Answer]:
+    assert isinstance(events[-1], Answer)
+    assert all(not isinstance(e, Answer) for e in events[:-1])
     metas = [e for e in events if isinstance(e, AgentMeta)]
     text = "".join(e.content for e in events if isinstance(e, AgentToken))
     return metas, text, events[-1]
@@ -31,7 +32,7 @@ async def test_meta_comes_first_then_the_answer_tokens_then_the_result(script):
     events = await collect("Explain tides")
     metas, text, result = split(events)
     assert events[0] == AgentMeta(
-        intent="general", complexity="complex", model=COMPLEX, confidence=0.8
+        intent="general", complexity="complex", model=COMPLEX, confidence=0.8, router="llm"
     )
     assert metas == [events[0]]
     assert sum(isinstance(e, AgentToken) for e in events) > 1

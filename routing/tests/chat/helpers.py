@@ -27,6 +27,7 @@ RESPONSE_KEYS = {
     "cached",
     "sources",
     "usage",
+    "router",
 }
 
 

@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 
 import httpx
-import redis.asyncio as aioredis
 
 from conversations.models import Message
 from core.redis_client import sync_redis
+from metrics import store
 from metrics.models import UsageRecord
 from ollama_testserver import Reply
-from routing.chat import cache
-from routing.chat.answer import ChatAnswer
-from routing.chat.cache import cache_key, cache_lookup, cache_store
+from routing.chat.cache import cache_decode, cache_key, cache_store_fill
 from routing.tests.chat.helpers import CHAT, bearer, is_answer_request
 
 QUESTION = "Name three primary colours."
@@ -111,16 +109,16 @@ def test_the_key_ignores_case_width_and_spacing_but_not_the_models(settings):
 
 async def test_entries_live_for_the_configured_ttl(settings):
     settings.CACHE_TTL_SECONDS = 120
-    await cache_store("hello", ChatAnswer(response="Hi!", intent="general", model="m"))
+    entry = {"response": "Hi!", "intent": "general", "model": "m", "usage": {}}
+    await store.awrite(cache_store_fill("hello", entry))
 
     assert 0 < sync_redis().ttl(cache_key("hello")) <= 120
-    assert (await cache_lookup("hello")).response == "Hi!"
+    raw = sync_redis().get(cache_key("hello")).decode()
+    assert cache_decode(raw).response == "Hi!"
 
 
-async def test_redis_down_skips_the_cache_silently(monkeypatch, caplog):
-    down = aioredis.Redis.from_url("redis://127.0.0.1:9/0", socket_connect_timeout=0.2)
-    monkeypatch.setattr(cache, "async_redis", lambda: down)
-
-    await cache_store("hello", ChatAnswer(response="Hi!"))
-    assert await cache_lookup("hello") is None
-    assert "Redis unavailable" in caplog.text
+def test_an_unreadable_entry_is_a_miss(caplog):
+    assert cache_decode("{not json") is None
+    assert cache_decode('["a", "list"]') is None
+    assert cache_decode(None) is None
+    assert "unreadable response cache entry" in caplog.text

@@ -35,6 +35,7 @@ def test_it_answers_with_the_chat_response_shape(http, ollama):
     assert body["block_reason"] is None
     assert body["cached"] is False
     assert body["sources"] == []
+    assert body["router"] == "llm"
     uuid.UUID(body["conversation_id"])
     usage = body["usage"]
     assert usage["completion_tokens"] >= 7

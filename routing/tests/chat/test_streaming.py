@@ -38,7 +38,14 @@ def test_it_streams_meta_first_then_tokens_then_the_full_response(http, ollama):
     events = [i for i in items if i.event]
     meta, *tokens, done = events
     assert meta.event == "meta"
-    assert set(meta.data) == {"conversation_id", "intent", "complexity", "model", "confidence"}
+    assert set(meta.data) == {
+        "conversation_id",
+        "intent",
+        "complexity",
+        "model",
+        "confidence",
+        "router",
+    }
     assert (meta.data["intent"], meta.data["model"]) == ("general", settings.MODEL_SIMPLE)
     assert {t.event for t in tokens} == {"token"} and len(tokens) > 1
     assert "".join(t.data["content"] for t in tokens) == ANSWER

@@ -6,7 +6,7 @@ import json
 
 from core.redis_client import sync_redis
 from metrics.models import UsageRecord
-from routing.chat.usage import UsageEntry, usage_counters_push
+from metrics.usage import UsageEntry, usage_publish
 from routing.tests.chat.helpers import CHAT
 
 
@@ -53,7 +53,7 @@ async def test_the_history_keeps_the_last_100_requests():
         latency_ms=5,
     )
     for _ in range(105):
-        await usage_counters_push(entry)
+        await usage_publish(entry)
 
     redis = sync_redis()
     assert redis.llen("log:u1:history") == 100

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import httpx
 
-from llmgateway.tests.live import free_port
+from bench.procs import free_port
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+BASE_DIR = Path(__file__).resolve().parents[1]
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 
 

@@ -1,31 +1,21 @@
-"""Server-sent events: the wire format, and an agent stream read with heartbeats.
+"""An engine's stream read with heartbeats: `AgentPump`.
 
-`AgentPump` iterates `stream_agent` in a task of its own and hands its items to the
-response through a queue, so the response can send a comment heartbeat whenever the
-agent has been silent for a while, and so one `cancel()` stops the agent (and the Ollama
-request under it) wherever it is waiting.
+It iterates the engine's stream in a task of its own and hands its items to the reader
+through a queue, so the reader can send a heartbeat whenever the engine has been silent
+for a while, and so one `stop()` cancels the engine (and the Ollama request under it)
+wherever it is waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from typing import Any
-
-HEARTBEAT = b": keep-alive\n\n"
-OPENED = b": stream open\n\n"
 
 # Queue markers: the agent stream ended, and nothing arrived within the heartbeat interval.
 END = object()
 STOP_GRACE_SECONDS = 5.0
 SILENCE = object()
-
-
-def sse_event(name: str, data: Any) -> bytes:
-    """One `event:` + `data:` block; JSON keeps the data on one line."""
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return f"event: {name}\ndata: {payload}\n\n".encode()
 
 
 class AgentPump:
