@@ -82,6 +82,24 @@ def targets(sizes: Sizes) -> list[Target]:
             errors_metric="c1.errors",
         ),
         Target("memory per open stream", "memory", "per_stream_kb", 256, "KB", True, "failed"),
+        # Issue 12: an explicit-model /v1/chat/completions against the same call direct.
+        Target(
+            "passthrough overhead c=1 p50",
+            "passthrough",
+            "c1.overhead_p50_ms",
+            5,
+            "ms",
+            errors_metric="c1.errors",
+        ),
+        Target(
+            "passthrough requests/s at c=10",
+            "passthrough",
+            "c10.chats_per_s",
+            150,
+            "req/s",
+            False,
+            "c10.errors",
+        ),
     ]
 
 

@@ -18,6 +18,7 @@ from llmgateway.env import (
     env_int,
     env_list,
     env_networks,
+    env_optional_int,
     env_str,
     env_url,
     load_dotenv,
@@ -93,6 +94,17 @@ ROUTER_THRESHOLD = env_float("ROUTER_THRESHOLD", 0.0, minimum=0.0)
 # Where train_router writes the model and the gateway reads it; empty = the shipped model.
 ROUTER_MODEL_DIR = env_str("ROUTER_MODEL_DIR", "")
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 300, minimum=1)
+
+# --- governance (issue 16): token budgets and trusted front ends -----------------------
+# Every user's tokens per UTC day / month unless the admin sets their own; empty = no limit.
+USER_TOKEN_BUDGET_DAY = env_optional_int("USER_TOKEN_BUDGET_DAY", minimum=0)
+USER_TOKEN_BUDGET_MONTH = env_optional_int("USER_TOKEN_BUDGET_MONTH", minimum=0)
+# Completion tokens reserved for a request that sets no smaller max_tokens / num_predict.
+BUDGET_COMPLETION_ESTIMATE = env_int("BUDGET_COMPLETION_ESTIMATE", 256, minimum=1)
+# Headers a trusted front-end key (Open WebUI) names its end user with.
+FRONTEND_USER_EMAIL_HEADER = env_str("FRONTEND_USER_EMAIL_HEADER", "X-OpenWebUI-User-Email")
+FRONTEND_USER_ID_HEADER = env_str("FRONTEND_USER_ID_HEADER", "X-OpenWebUI-User-Id")
+FRONTEND_USER_NAME_HEADER = env_str("FRONTEND_USER_NAME_HEADER", "X-OpenWebUI-User-Name")
 
 # --- infrastructure -------------------------------------------------------------------
 DATABASES = {
@@ -188,6 +200,7 @@ INSTALLED_APPS = [
     "conversations",
     "routing",
     "metrics",
+    "compat",
 ]
 
 MIDDLEWARE = [
@@ -268,9 +281,14 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Request bodies: a chat query is capped at 32,000 characters, so 1 MB is ample.
 MAX_BODY_BYTES = env_int("MAX_BODY_BYTES", 1_048_576, minimum=1024)
-# Path prefixes with a limit of their own (longest prefix wins; core/body_limit.py), e.g.
-# {"/v1/": MAX_COMPAT_BODY_BYTES}. Daphne refuses an over-limit body before reading it.
-BODY_LIMITS_BY_PREFIX: dict[str, int] = {}
+# The drop-in APIs (/v1, /ollama) carry base64 images, so they take larger bodies.
+MAX_COMPAT_BODY_BYTES = env_int("MAX_COMPAT_BODY_BYTES", 20 * 1_048_576, minimum=1024)
+# Path prefixes with a limit of their own (longest prefix wins; core/body_limit.py).
+# Daphne refuses an over-limit body before reading it.
+BODY_LIMITS_BY_PREFIX: dict[str, int] = {
+    "/v1/": MAX_COMPAT_BODY_BYTES,
+    "/ollama/": MAX_COMPAT_BODY_BYTES,
+}
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
 
 # Addresses (or networks) of the proxies whose X-Forwarded-For is believed; a request from

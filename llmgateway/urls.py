@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("conversations.urls")),
     path("", include("routing.urls")),
     path("", include("metrics.urls")),
+    path("", include("compat.urls")),
 ]

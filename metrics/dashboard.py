@@ -1,5 +1,6 @@
 """The admin usage dashboard: tokens, requests and compute seconds per day by model, top
-users, and the Ollama fleet (each backend's state, models and load, probed at most a second ago).
+users, usage by API key and by person behind a trusted front end (Open WebUI), and the
+Ollama fleet (each backend's state, models and load, probed at most a second ago).
 
 The page embeds its data with `json_script`; metrics/static/metrics/usage_dashboard.js draws
 it with the vendored Chart.js, so every asset comes from the gateway itself.
@@ -20,6 +21,7 @@ from routing.ollama.fleet_status import fleet_status
 DASHBOARD_DEFAULT_DAYS = 30
 DAY_CHOICES = (7, 14, 30, 90, 365)
 TOP_USERS = 10
+TOP_ROWS = 20  # rows of the by-key and by-person tables
 NO_MODEL_LABEL = "(no model)"
 
 
@@ -97,5 +99,7 @@ def usage_dashboard_view(request: HttpRequest) -> HttpResponse:
         "has_usage": summary["totals"]["requests"] > 0,
         "chart_data": chart_data(summary),
         "fleet": fleet_status(),
+        "by_key": summary["by_key"][:TOP_ROWS],
+        "by_person": summary["by_person"][:TOP_ROWS],
     }
     return TemplateResponse(request, "admin/metrics/usage_dashboard.html", context)

@@ -8,13 +8,15 @@
     ... server.url, server.requests, server.chat_requests, server.disconnects,
     server.active_streams, server.wait_for(lambda: ...), server.reset(), server.stop()
 
-Endpoints: POST /api/chat, /api/generate, /api/show, /api/pull; GET|HEAD /api/tags,
+Endpoints: POST /api/chat, /api/generate, /api/show, /api/pull, /api/embed,
+/api/embeddings (deterministic vectors, `embedding_for`); GET|HEAD /api/tags,
 /api/ps, /api/version, /. Wire shapes follow /work/shared/ollama-api.md (Go-style JSON,
 NDJSON streams with the counts on the final chunk only, gin's 404/405 bodies).
 Run standalone with `python -m ollama_testserver --port 11434`.
 """
 
 from .catalog import DEFAULT_MODELS, ModelSpec
+from .embed import embedding_for
 from .schema_instance import schema_instance
 from .script import FAULTS, Reply, default_answer
 from .server import OllamaTestServer
@@ -28,5 +30,6 @@ __all__ = [
     "RecordedRequest",
     "Reply",
     "default_answer",
+    "embedding_for",
     "schema_instance",
 ]

@@ -9,7 +9,7 @@ import time
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from . import handlers
+from . import embed, handlers
 from .classify import is_classifier_schema
 from .pull import pull
 from .state import RecordedRequest, ServerState
@@ -66,6 +66,8 @@ def build_app(state: ServerState) -> web.Application:
     app.router.add_post("/api/chat", handlers.chat)
     app.router.add_post("/api/generate", handlers.generate)
     app.router.add_post("/api/show", handlers.show)
+    app.router.add_post("/api/embed", embed.embed)
+    app.router.add_post("/api/embeddings", embed.embeddings)
     app.router.add_post("/api/pull", pull)
     app.router.add_get("/api/tags", handlers.tags)
     app.router.add_get("/api/ps", handlers.ps)

@@ -166,7 +166,8 @@ def test_it_requires_authentication(api_client):
 
 
 def test_it_aggregates_in_a_few_queries(seeded, django_assert_num_queries):
-    with django_assert_num_queries(5):  # totals, by user, by model, by intent, by day
+    # totals, by user, by key, by person, by model, by intent, by day
+    with django_assert_num_queries(7):
         usage_summary(days=7)
 
 

@@ -24,6 +24,7 @@ def record(
     days_ago: int = 0,
     latency_ms: int = 120,
     compute: float = 0.0,
+    api_key=None,
 ) -> UsageRecord:
     """One ledger row stamped at noon `days_ago` days back (the current time zone's days)."""
     row = UsageRecord.objects.create(
@@ -37,6 +38,7 @@ def record(
         cached=cached,
         latency_ms=latency_ms,
         compute_seconds=compute,
+        api_key=api_key,
     )
     day = timezone.localdate() - timedelta(days=days_ago)
     stamp = timezone.make_aware(datetime.combine(day, time(12, 0)))

@@ -29,6 +29,13 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.db import DatabaseError
 
+from accounts.budget import (
+    Reservation,
+    admission_check,
+    budget_estimate,
+    reservation_release,
+    reservation_settle,
+)
 from accounts.quota import (
     QuotaStatus,
     quota_after_failure,
@@ -36,8 +43,9 @@ from accounts.quota import (
     quota_refund,
     quota_settle,
 )
+from accounts.scopes import AUTO_MODEL
 from conversations.models import Conversation
-from core.errors import LlmUnavailable
+from core.errors import GatewayError, LlmUnavailable
 from core.redis_client import REDIS_DOWN_ERRORS, async_redis
 from core.request_context import current_facts
 from core.timing import RequestTiming, current_timing, timed, timing_start
@@ -74,6 +82,10 @@ class TurnRequest:
     api: str = Api.NATIVE
     # Stateful turns store the conversation and use the response cache (native API).
     stateful: bool = True
+    # The model asked for ("auto": the agent) and the request's own completion cap, which
+    # key scopes and the budget reservation read (accounts/budget.py).
+    model: str = AUTO_MODEL
+    max_tokens: int | None = None
 
 
 @dataclass
@@ -83,6 +95,7 @@ class Turn:
     request: TurnRequest
     timing: RequestTiming
     quota: QuotaStatus | None = None
+    reservation: Reservation | None = None
     conversation: Conversation | None = None
     history: list[dict] = field(default_factory=list)
     cached: Answer | None = None
@@ -153,12 +166,42 @@ async def turn_admit(request: TurnRequest) -> Turn:
 
 async def _admit(turn: Turn) -> bool:
     """Admit the turn; False when its client left before anything was stored."""
-    request = turn.request
     cached_raw, ticket = await _quota_and_cache_lookup(turn)
     if turn.abandoned:
         if ticket is not None:
             await quota_refund(ticket)
         return False
+    turn.reservation = await _budget_admit(turn, ticket)
+    try:
+        return await _open(turn, cached_raw)
+    except BaseException:
+        await reservation_release(turn.reservation)
+        raise
+
+
+async def _budget_admit(turn: Turn, ticket) -> Reservation:
+    """Key scope (403) and token budgets (429): reserve the request's estimate, or refuse
+    it and give the quota unit back. Settled in `turn_close`."""
+    request = turn.request
+    prompt_chars = len(request.query) + sum(
+        len(str(m.get("content") or "")) for m in request.history
+    )
+    try:
+        return await admission_check(
+            user=request.user,
+            api_key=request.api_key,
+            model=request.model,
+            estimate=budget_estimate(prompt_chars=prompt_chars, max_tokens=request.max_tokens),
+        )
+    except GatewayError:
+        if ticket is not None:
+            await quota_refund(ticket)
+        raise
+
+
+async def _open(turn: Turn, cached_raw) -> bool:
+    """The conversation, its history and the question (stateful turns), and the cache hit."""
+    request = turn.request
     turn.history = list(request.history)
     if request.stateful:
         # With a conversation id, its stored turns are the context (`messages` are ignored).
@@ -348,6 +391,10 @@ async def turn_close(
     turn.closed = True
     request = turn.request
     served_from_cache = turn.cached is not None
+    if turn.reservation is not None:
+        # Ollama's real counts replace the estimate; a cached answer cost Ollama nothing.
+        spent = answer.prompt_tokens + answer.completion_tokens if answer else 0
+        await reservation_settle(turn.reservation, 0 if served_from_cache else spent)
     usage = UsageEntry(
         user_id=request.user.pk,
         api_key_id=getattr(request.api_key, "pk", None),

@@ -1,0 +1,1 @@
+"""Ollama's own API under /ollama: typed requests, the `auto` model's shapes, views."""
