@@ -1,4 +1,4 @@
-.PHONY: run test fake-ollama lint format bench
+.PHONY: run test fake-ollama lint format bench soak
 
 run:  ## start the gateway on 127.0.0.1:$(PORT) (default 8000)
 	bash scripts/run.sh
@@ -24,3 +24,9 @@ bench:  ## benchmark suite: gateway vs. the Ollama test server direct; writes do
 	bash scripts/system-deps.sh
 	bash scripts/services.sh
 	.venv/bin/python -m bench $(BENCH_ARGS)
+
+SOAK_SECONDS ?= 1200
+soak:  ## mixed load on one Daphne for SOAK_SECONDS (default 1200): memory over time, failures, ledger rows
+	bash scripts/venv.sh requirements-dev.txt
+	bash scripts/services.sh
+	SOAK_SECONDS=$(SOAK_SECONDS) .venv/bin/python -m bench.soak $(SOAK_ARGS)

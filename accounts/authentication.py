@@ -26,6 +26,7 @@ from accounts.messages import (
 )
 from accounts.models import ApiKey, User
 from accounts.selectors import api_key_get_by_raw_key
+from accounts.tokens import token_verify
 from core.request_context import bind_user
 
 API_KEY_HEADER = "X-API-Key"
@@ -47,7 +48,7 @@ class GatewayJWTAuthentication(JWTAuthentication):
         # AccessToken checks signature (the configured HS* algorithm only, so `alg: none`
         # and foreign keys fail), expiry and `type: access`, whatever AUTH_TOKEN_CLASSES says.
         try:
-            return AccessToken(raw_token)
+            return token_verify(AccessToken, raw_token)
         except TokenError as exc:
             raise AuthenticationFailed(INVALID_ACCESS_TOKEN, code="invalid_token") from exc
 

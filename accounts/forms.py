@@ -10,6 +10,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from accounts.backends import login_lockout
 from accounts.messages import EMAIL_TAKEN, LOGIN_LOCKED
 from accounts.models import ApiKey, User
+from accounts.validators import validate_single_script_username
 
 
 class _CaseInsensitiveEmailMixin:
@@ -23,7 +24,17 @@ class _CaseInsensitiveEmailMixin:
         return email
 
 
-class GatewayUserCreationForm(_CaseInsensitiveEmailMixin, AdminUserCreationForm):
+class _SingleScriptUsernameMixin:
+    def clean_username(self) -> str:
+        username = super().clean_username()  # None when it already failed (a clash)
+        if username:
+            validate_single_script_username(username)
+        return username
+
+
+class GatewayUserCreationForm(
+    _SingleScriptUsernameMixin, _CaseInsensitiveEmailMixin, AdminUserCreationForm
+):
     class Meta(AdminUserCreationForm.Meta):
         model = User
         fields = ("username", "email", "role", "quota_per_minute")

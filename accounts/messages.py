@@ -6,6 +6,10 @@ Kept free of DRF view imports: authentication.py is loaded while DRF itself is i
 BEARER_CHALLENGE = 'Bearer realm="api"'
 
 USERNAME_TAKEN = "A user with that username already exists."
+USERNAME_MIXED_SCRIPTS = (
+    "A username must be written in one script; this one mixes %(scripts)s, which makes it "
+    "look like someone else's."
+)
 EMAIL_TAKEN = "A user with that email address already exists."
 INVALID_CREDENTIALS = "Incorrect username or password."
 INVALID_REFRESH_TOKEN = "The refresh token is invalid, expired or already used."

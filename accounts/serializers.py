@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from accounts.models import ApiKey, User
+from accounts.validators import validate_single_script_username
 
 
 class NormalizedUsernameField(serializers.CharField):
@@ -26,7 +27,10 @@ class NormalizedUsernameField(serializers.CharField):
 
 
 class RegistrationSerializer(serializers.Serializer):
-    username = NormalizedUsernameField(max_length=150, validators=[UnicodeUsernameValidator()])
+    username = NormalizedUsernameField(
+        max_length=150,
+        validators=[UnicodeUsernameValidator(), validate_single_script_username],
+    )
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(
         max_length=128, write_only=True, trim_whitespace=False, style={"input_type": "password"}

@@ -16,7 +16,6 @@ the Django admin's sign-in page go through.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 
 from django.conf import settings
@@ -30,38 +29,12 @@ IP_FAILURE_FACTOR = 4
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The address the throttle counts a request under.
+    """The address the throttle counts a request under: REMOTE_ADDR.
 
-    Deployment assumption: nginx is the only way in (the gateway's port is not published)
-    and it overwrites X-Forwarded-For with `$remote_addr`, so the header holds exactly one
-    entry, written by nginx. Daphne with --proxy-headers (docker-compose, Dockerfile) puts
-    the first X-Forwarded-For entry, that same address, in REMOTE_ADDR; a Daphne without it
-    reports nginx's own private address. So REMOTE_ADDR is taken as Daphne reports it, and
-    only when it is private or loopback is the last X-Forwarded-For hop used instead. A
-    header that reaches a public REMOTE_ADDR is the client's own word and is ignored.
+    The ASGI layer (core/proxies.py) has already replaced it with the address a trusted
+    proxy (TRUSTED_PROXIES) reported, and dropped X-Forwarded-For from anyone else.
     """
-    remote = request.META.get("REMOTE_ADDR", "")
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if not forwarded or not _is_internal(remote):
-        return remote
-    last_hop = forwarded.split(",")[-1].strip()
-    return last_hop if _is_ip(last_hop) else remote
-
-
-def _is_ip(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_internal(value: str) -> bool:
-    try:
-        address = ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return address.is_private or address.is_loopback
+    return request.META.get("REMOTE_ADDR", "")
 
 
 def username_key(username: str) -> str:

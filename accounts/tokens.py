@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import TypeVar
 
+import jwt
 from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -17,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import RefreshToken, Token
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.backends import login_lockout
@@ -28,6 +30,37 @@ from accounts.errors import (
     TooManyAttempts,
 )
 from accounts.models import User
+
+TokenT = TypeVar("TokenT", bound=Token)
+
+# Time claims must be whole seconds a datetime can hold (up to 9999-12-31T23:59:59Z):
+# simplejwt turns them into datetimes, and a huge `exp` would raise instead of refusing.
+_TIME_CLAIMS = ("exp", "iat", "nbf")
+_LAST_EPOCH_SECOND = 253_402_300_799
+
+
+def _time_claims_are_sane(raw_token: str | bytes) -> bool:
+    try:
+        claims = jwt.decode(raw_token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return True  # not a JWT at all: the token class refuses it with its own error
+    for name in _TIME_CLAIMS:
+        value = claims.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            return False
+        if not 0 <= value <= _LAST_EPOCH_SECOND:
+            return False
+    return True
+
+
+def token_verify(token_class: type[TokenT], raw_token: str | bytes) -> TokenT:
+    """A verified token (signature, expiry, type); raises TokenError for anything else,
+    absurd time claims included."""
+    if not _time_claims_are_sane(raw_token):
+        raise TokenError("Token has an invalid time claim")
+    return token_class(raw_token)
 
 
 @dataclass(frozen=True)
@@ -66,7 +99,7 @@ def token_pair_obtain(*, request: HttpRequest | Request, username: str, password
 def _decode_refresh(raw_token: str) -> RefreshToken | None:
     """A verified refresh token (signature, expiry, type, not blacklisted) or None."""
     try:
-        return RefreshToken(raw_token)
+        return token_verify(RefreshToken, raw_token)
     except TokenError:
         return None
 

@@ -64,6 +64,9 @@ class Infra:
                 "JWT_EXPIRE_MINUTES": "720",
                 # Never used on the general path; guarantees nothing reaches the internet.
                 "WEB_SEARCH_BACKEND": "routing.tests.fakes.FakeSearchBackend",
+                # Every chat takes the classic two calls (classifier + answer) that the
+                # direct side replays; the routing scenario turns the pre-router on itself.
+                "ROUTER_ENABLED": "0",
             }
         )
         return env
@@ -116,10 +119,15 @@ def migrate(infra: Infra, log_dir: Path) -> None:
         raise RuntimeError(f"migrate failed:\n{result.stdout}{result.stderr}")
 
 
-def provision(infra: Infra) -> Credentials:
+def provision(
+    infra: Infra, *, quota: int = BENCH_QUOTA_PER_MINUTE, username: str = "bench"
+) -> Credentials:
     """(Re)create the bench user with a raised quota, a JWT and an API key."""
     result = subprocess.run(
-        [sys.executable, "-m", "bench.provision", "--quota", str(BENCH_QUOTA_PER_MINUTE)],
+        [
+            sys.executable,
+            *("-m", "bench.provision", "--quota", str(quota), "--username", username),
+        ],
         cwd=BASE_DIR,
         env=infra.env("http://127.0.0.1:9"),
         capture_output=True,
@@ -160,14 +168,21 @@ class Gateway:
 
 
 def start_gateway(
-    infra: Infra, ollama_url: str, log_dir: Path, *, name: str, profile_to: Path | None = None
+    infra: Infra,
+    ollama_url: str,
+    log_dir: Path,
+    *,
+    name: str,
+    profile_to: Path | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Gateway:
     """Start Daphne (under the bench's pyinstrument wrapper when `profile_to` is set)."""
     port = free_port()
     args = daphne_args(port)
     if profile_to is not None:
         args = ["-m", "bench.profiled_daphne", "--output", str(profile_to), "--", *args[2:]]
-    child = spawn(name, args, env=infra.env(ollama_url), log_dir=log_dir)
+    env = {**infra.env(ollama_url), **(extra_env or {})}
+    child = spawn(name, args, env=env, log_dir=log_dir)
     gateway = Gateway(child, port)
     wait_http(child, f"{gateway.url}/health", timeout=90)
     return gateway

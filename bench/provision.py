@@ -1,4 +1,5 @@
-"""`python -m bench.provision --quota N`: (re)create the bench user; print its credentials.
+"""`python -m bench.provision --quota N [--username U]`: (re)create the bench user; print
+its credentials.
 
 Runs in a subprocess with the gateway's environment, so it writes to the bench database
 with the gateway's own services and signs the JWT with the gateway's JWT_SECRET. Prints
@@ -18,6 +19,7 @@ PASSWORD = "Bench-passw0rd!"  # never used to log in; the user needs one all the
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.provision")
     parser.add_argument("--quota", type=int, required=True, help="quota_per_minute override")
+    parser.add_argument("--username", default=USERNAME, help="default: bench")
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "llmgateway.settings")
@@ -29,8 +31,10 @@ def main() -> None:
     from accounts.tokens import token_pair_issue
 
     # Deleting cascades to the previous run's keys, conversations and usage rows.
-    User.objects.filter(username=USERNAME).delete()
-    user = user_create(username=USERNAME, email="bench@example.com", password=PASSWORD)
+    User.objects.filter(username=args.username).delete()
+    user = user_create(
+        username=args.username, email=f"{args.username}@example.com", password=PASSWORD
+    )
     user.quota_per_minute = args.quota
     user.save(update_fields=["quota_per_minute"])
     created = api_key_create(user=user, name="bench")

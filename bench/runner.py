@@ -17,7 +17,7 @@ from bench.scenarios import ALL
 from bench.scenarios.base import Context, ScenarioResult
 from bench.stub import StubSettings
 
-NEEDS_CHAT = {"chat", "slow", "streaming", "cache", "memory"}
+NEEDS_CHAT = {"chat", "slow", "streaming", "cache", "memory", "routing"}
 
 
 @dataclass

@@ -1,8 +1,11 @@
-"""Refuse oversized request bodies with 413 before Django reads them.
+"""Request body limits: which limit a path has, and the 413 in the error envelope.
 
-Django would spool a large body to disk and then answer a generic 400; a client that sends
-10 MB deserves a clear 413 in the error envelope, decided from Content-Length alone (or,
-for chunked uploads, as soon as the running total passes the limit).
+The limit is decided per path prefix (`BODY_LIMITS_BY_PREFIX`, longest prefix wins, else
+`MAX_BODY_BYTES`), so an API that takes larger bodies (e.g. `/v1/`) only adds a setting.
+It is enforced twice: by Daphne itself before the body is read
+(llmgateway/daphne_protocol.py: an over-limit Content-Length is answered at once, a
+chunked body is cut off as it passes the limit), and by the ASGI middleware below for any
+other ASGI server, which counts the body as the server hands it over.
 """
 
 from __future__ import annotations
@@ -14,7 +17,16 @@ from django.conf import settings
 from core.request_context import accept_or_generate_request_id
 
 
-def _too_large_body(request_id: str, limit: int) -> bytes:
+def body_limit_for(path: str) -> int:
+    """The largest body, in bytes, a request to `path` may carry."""
+    best_prefix, limit = "", settings.MAX_BODY_BYTES
+    for prefix, prefix_limit in settings.BODY_LIMITS_BY_PREFIX.items():
+        if path.startswith(prefix) and len(prefix) > len(best_prefix):
+            best_prefix, limit = prefix, prefix_limit
+    return limit
+
+
+def too_large_body(request_id: str, limit: int) -> bytes:
     return json.dumps(
         {
             "error": {
@@ -29,8 +41,21 @@ def _too_large_body(request_id: str, limit: int) -> bytes:
     ).encode()
 
 
+def too_large_response(incoming_request_id: str | None, limit: int) -> tuple[str, bytes, list]:
+    """The request id, body and headers of a 413 (the connection is closed after it)."""
+    request_id = accept_or_generate_request_id(incoming_request_id)
+    body = too_large_body(request_id, limit)
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-request-id", request_id.encode()),
+        (b"connection", b"close"),
+    ]
+    return request_id, body, headers
+
+
 class BodySizeLimitMiddleware:
-    """ASGI middleware: 413 for bodies over DATA_UPLOAD_MAX_MEMORY_SIZE."""
+    """ASGI middleware: 413 for bodies over the path's limit (see `body_limit_for`)."""
 
     def __init__(self, app):
         self.app = app
@@ -38,7 +63,7 @@ class BodySizeLimitMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        limit = body_limit_for(scope["path"])
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
@@ -63,20 +88,8 @@ class BodySizeLimitMiddleware:
     @staticmethod
     async def _reject(headers: dict, limit: int, send) -> None:
         incoming = headers.get(b"x-request-id", b"").decode("latin-1")
-        request_id = accept_or_generate_request_id(incoming)
-        body = _too_large_body(request_id, limit)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"x-request-id", request_id.encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
+        _request_id, body, response_headers = too_large_response(incoming, limit)
+        await send({"type": "http.response.start", "status": 413, "headers": response_headers})
         await send({"type": "http.response.body", "body": body})
 
 

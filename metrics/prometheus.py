@@ -15,7 +15,12 @@ from functools import partial
 from itertools import accumulate
 
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
@@ -91,6 +96,7 @@ class GatewayCollector(Collector):
         store.CACHE,
         store.EVENTS,
         store.REDIS_FALLBACKS,
+        store.ROUTING,
     )
 
     def collect(self) -> Iterator[Metric]:
@@ -114,6 +120,7 @@ class GatewayCollector(Collector):
             ["kind"],
             _by_labels(raw[store.REDIS_FALLBACKS]),
         )
+        yield from _routing_families(_by_labels(raw[store.ROUTING]))
 
 
 def _http_families(series: dict[tuple, HistogramSeries]) -> Iterator[Metric]:
@@ -158,6 +165,31 @@ def _llm_families(raw: dict[str, dict[str, str]]) -> Iterator[Metric]:
         parse_histogram(raw[store.LLM_LATENCY], store.LLM_BUCKETS),
         store.LLM_BUCKETS,
     )
+
+
+def _routing_families(counts: dict[tuple, float]) -> Iterator[Metric]:
+    """Routing decisions by source and intent, and per intent the share routed without
+    the LLM classifier's call (the fast pre-router's)."""
+    yield _counter(
+        "gateway_routing_decisions",
+        "Chats routed, by who decided the intent (fast | llm | heuristic) and the intent.",
+        ["router", "intent"],
+        counts,
+    )
+    totals: dict[str, float] = defaultdict(float)
+    fast: dict[str, float] = defaultdict(float)
+    for labels, value in counts.items():
+        if len(labels) == 2:
+            totals[labels[1]] += value
+            fast[labels[1]] += value if labels[0] == "fast" else 0.0
+    share = GaugeMetricFamily(
+        "gateway_routing_fast_share",
+        "Share of chats routed without the LLM classifier's call, per intent.",
+        labels=["intent"],
+    )
+    for intent, total in sorted(totals.items()):
+        share.add_metric([intent], fast[intent] / total if total else 0.0)
+    yield share
 
 
 registry = CollectorRegistry(auto_describe=False)

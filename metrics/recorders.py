@@ -68,3 +68,8 @@ async def record_redis_fallback(kind: str) -> None:
     """
     store.increment_later(store.REDIS_FALLBACKS, kind)
     await store.awrite(lambda pipe: None)
+
+
+async def record_routing(router: str, intent: str) -> None:
+    """Who routed a chat (`fast` pre-router, `llm` classifier, `heuristic`) and to which intent."""
+    await store.awrite(lambda pipe: pipe.hincrby(store.ROUTING, store.field(router, intent), 1))

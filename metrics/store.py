@@ -41,6 +41,7 @@ LLM_LATENCY = f"{PREFIX}llm:latency"  # histogram: model, intent
 CACHE = f"{PREFIX}cache"  # hash: hit, miss
 EVENTS = f"{PREFIX}events"  # hash: quota_rejections, guard_blocks
 REDIS_FALLBACKS = f"{PREFIX}redis_fallbacks"  # hash: kind -> n
+ROUTING = f"{PREFIX}routing"  # hash: router (fast|llm|heuristic), intent -> n
 
 SEP = "\t"
 SLOWEST_KEPT = 5

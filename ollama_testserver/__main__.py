@@ -2,12 +2,14 @@
 
 For benchmarks and manual runs: every chat waits `--latency` seconds before its first chunk
 and streams `--chunks` pieces `--chunk-interval` seconds apart. The request log is capped
-so a long benchmark does not grow memory.
+so a long benchmark does not grow memory. Each request is logged on stdout (`--quiet`: not),
+classifier calls marked, so a newcomer sees which chats needed the LLM classifier.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import threading
@@ -28,11 +30,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--models", default=",".join(DEFAULT_MODELS), help="comma-separated model names"
     )
+    parser.add_argument("--quiet", action="store_true", help="no request log on stdout")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if not args.quiet:
+        # The request log: one line per call, and the classifier's verdicts.
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
     server = OllamaTestServer(
         models=[name.strip() for name in args.models.split(",") if name.strip()],
         host=args.host,

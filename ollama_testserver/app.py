@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from . import embed, handlers
+from .classify import is_classifier_schema
 from .pull import pull
 from .state import RecordedRequest, ServerState
 from .wire import plain_text
+
+logger = logging.getLogger("ollama_testserver.requests")
 
 
 def _record(request: web.Request, raw: bytes) -> RecordedRequest:
@@ -28,10 +32,26 @@ def _record(request: web.Request, raw: bytes) -> RecordedRequest:
     )
 
 
+def describe(record: RecordedRequest) -> str:
+    """One line for the request log: method, path, model and what kind of call it is."""
+    body = record.body or {}
+    kind = ""
+    if is_classifier_schema(body.get("format")):
+        kind = " [classifier]"
+    elif body.get("format"):
+        kind = " [structured]"
+    elif body.get("tools"):
+        kind = " [tools]"
+    model = f" {body['model']}" if isinstance(body.get("model"), str) else ""
+    return f"{record.method} {record.path}{model}{kind}"
+
+
 @web.middleware
 async def gin_middleware(request: web.Request, handler) -> web.StreamResponse:
     """Log every request on arrival, and answer unknown routes with gin's plain bodies."""
-    request.app[handlers.STATE].record(_record(request, await request.read()))
+    record = _record(request, await request.read())
+    request.app[handlers.STATE].record(record)
+    logger.info("%s", describe(record))
     try:
         return await handler(request)
     except web.HTTPNotFound:

@@ -11,6 +11,7 @@ from itertools import pairwise
 from typing import Any
 
 from .catalog import normalize_name
+from .classify import classify, is_classifier_schema
 from .schema_instance import schema_instance
 
 FAULTS = frozenset({"http_500", "error_midstream", "drop_midstream", "hang", "hang_midstream"})
@@ -120,8 +121,11 @@ def default_answer(body: Body) -> str:
 
 
 def structured_answer(body: Body) -> str:
-    """`format: "json"` gets `{}`; a JSON schema gets a minimal valid instance."""
+    """`format: "json"` gets `{}`; the gateway's classification schema gets a keyword
+    classification of the question (`classify.py`); any other schema a minimal instance."""
     fmt = body.get("format")
+    if is_classifier_schema(fmt):
+        return json.dumps(classify(last_user_text(body)))
     if isinstance(fmt, dict):
         return json.dumps(schema_instance(fmt))
     return "{}"

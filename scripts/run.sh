@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Start the gateway for a local run: venv, install, secrets, migrate, Daphne on 127.0.0.1:$PORT.
+# Start the gateway for a local run: venv, install, secrets, then scripts/serve.sh
+# (migrate, Daphne on 127.0.0.1:$PORT, the embedded Redis stopped with it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/venv.sh requirements.txt
@@ -9,6 +10,4 @@ if [ ! -f .env ]; then
   { echo "SECRET_KEY=$(secret)"; echo "JWT_SECRET=$(secret)"; } > .env
   echo "run: wrote .env with fresh SECRET_KEY and JWT_SECRET"
 fi
-.venv/bin/python manage.py migrate --noinput
-.venv/bin/python manage.py collectstatic --noinput >/dev/null
-exec .venv/bin/daphne -b "${HOST:-127.0.0.1}" -p "${PORT:-8000}" llmgateway.asgi:application
+exec bash scripts/serve.sh

@@ -1,86 +1,23 @@
-"""The per-minute quota: exact under concurrency, per user, 429 envelope with Retry-After."""
+"""The per-minute quota: per user, per minute, and QUOTA_WHEN_REDIS_DOWN's three policies.
+
+The bursts against a live gateway (exactly the limit admitted) are in
+llmgateway/tests/reliability/test_quota_burst.py."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from datetime import UTC, datetime
 
-import httpx
+import pytest
 import redis.asyncio as aioredis
 
 from accounts import quota
 from accounts.models import User
-from accounts.quota import quota_consume, quota_key
+from accounts.quota import QuotaUnavailable, quota_consume, quota_key
+from core.circuit import CircuitBreaker
 from core.errors import QuotaExceeded
-from core.redis_client import sync_redis
-from routing.tests.chat.helpers import CHAT, STREAM, bearer
+from core.redis_client import AsyncBreakerBlockingPool, RedisBusy, sync_redis
 
-
-def _away_from_a_minute_boundary() -> None:
-    """A burst that straddles two minutes is two quotas; start it safely inside one."""
-    seconds = time.time() % 60
-    if seconds > 55:
-        time.sleep(60 - seconds + 0.1)
-
-
-async def _burst(url: str, headers: dict, count: int) -> list[httpx.Response]:
-    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as client:
-        return await asyncio.gather(
-            *(client.post(CHAT, json={"query": f"question number {i}"}) for i in range(count))
-        )
-
-
-def test_it_admits_exactly_the_limit_of_concurrent_requests(gateway, chat_user):
-    chat_user.quota_per_minute = 10
-    chat_user.save(update_fields=["quota_per_minute"])
-    _away_from_a_minute_boundary()
-
-    responses = asyncio.run(_burst(gateway.url, bearer(chat_user), 30))
-
-    statuses = sorted(r.status_code for r in responses)
-    assert statuses == [200] * 10 + [429] * 20
-    for rejected in (r for r in responses if r.status_code == 429):
-        assert rejected.json()["error"]["code"] == "quota_exceeded"
-        assert 1 <= int(rejected.headers["Retry-After"]) <= 60
-        assert rejected.headers["X-RateLimit-Limit"] == "10"
-        assert rejected.headers["X-RateLimit-Remaining"] == "0"
-        assert int(rejected.headers["X-RateLimit-Reset"]) % 60 == 0
-        assert rejected.json()["request_id"] == rejected.headers["X-Request-ID"]
-
-
-def test_100_concurrent_chats_each_from_two_users_admit_exactly_20_each(
-    gateway, chat_user, outsider
-):
-    for member in (chat_user, outsider):
-        member.quota_per_minute = 20
-        member.save(update_fields=["quota_per_minute"])
-    _away_from_a_minute_boundary()
-
-    async def both() -> list[list[httpx.Response]]:
-        return await asyncio.gather(
-            _burst(gateway.url, bearer(chat_user), 100), _burst(gateway.url, bearer(outsider), 100)
-        )
-
-    for responses in asyncio.run(both()):
-        statuses = sorted(r.status_code for r in responses)
-        assert statuses == [200] * 20 + [429] * 80
-
-
-def test_the_stream_endpoint_shares_the_quota_and_refuses_with_json(gateway, chat_user):
-    chat_user.quota_per_minute = 1
-    chat_user.save(update_fields=["quota_per_minute"])
-    _away_from_a_minute_boundary()
-    headers = bearer(chat_user)
-
-    first = httpx.post(f"{gateway.url}{CHAT}", headers=headers, json={"query": "hi"}, timeout=30)
-    second = httpx.post(f"{gateway.url}{STREAM}", headers=headers, json={"query": "hi"}, timeout=30)
-
-    assert first.status_code == 200
-    assert second.status_code == 429
-    assert second.headers["Content-Type"].startswith("application/json")
-    assert second.json()["error"]["code"] == "quota_exceeded"
-    assert "Retry-After" in second.headers
+DEAD_URL = "redis://127.0.0.1:9/0"  # the discard port: nothing listens
 
 
 def _user(pk_suffix: str, per_minute: int | None = None) -> User:
@@ -118,12 +55,80 @@ async def test_the_counter_is_keyed_by_minute_and_expires(settings):
     assert status.remaining == settings.QUOTA_PER_MINUTE - 1
 
 
-async def test_it_fails_open_when_redis_is_down(monkeypatch, caplog):
-    down = aioredis.Redis.from_url("redis://127.0.0.1:9/0", socket_connect_timeout=0.2)
-    monkeypatch.setattr(quota, "async_redis", lambda: down)
+@pytest.fixture
+def redis_down(monkeypatch):
+    """quota_consume's Redis is a port where nothing listens."""
+    dead = aioredis.Redis.from_url(DEAD_URL, socket_connect_timeout=0.2, retry=None)
+    monkeypatch.setattr(quota, "async_redis", lambda: dead)
 
-    assert await quota_consume(user=_user("6", per_minute=0)) is None
-    assert "fail-open" in caplog.text
+
+async def test_locally_it_admits_the_limit_in_memory_while_redis_is_down(settings, redis_down):
+    settings.QUOTA_WHEN_REDIS_DOWN = "local"
+    user = _user("6", per_minute=2)
+
+    assert [await _admitted(user) for _ in range(3)] == [True, True, False]
+
+
+async def test_locally_the_429_carries_the_usual_headers(settings, redis_down):
+    settings.QUOTA_WHEN_REDIS_DOWN = "local"
+    user = _user("7", per_minute=1)
+    status = await quota_consume(user=user)
+
+    with pytest.raises(QuotaExceeded) as raised:
+        await quota_consume(user=user)
+
+    assert status.remaining == 0
+    assert raised.value.headers["X-RateLimit-Limit"] == "1"
+    assert 1 <= int(raised.value.headers["Retry-After"]) <= 60
+
+
+async def test_locally_the_count_carries_on_from_the_last_redis_count(settings, monkeypatch):
+    settings.QUOTA_WHEN_REDIS_DOWN = "local"
+    user = _user("8", per_minute=3)
+    assert [await _admitted(user) for _ in range(2)] == [True, True]  # Redis up: 2 used
+
+    dead = aioredis.Redis.from_url(DEAD_URL, socket_connect_timeout=0.2, retry=None)
+    monkeypatch.setattr(quota, "async_redis", lambda: dead)
+
+    assert [await _admitted(user) for _ in range(2)] == [True, False]
+
+
+async def test_open_admits_everything_with_a_warning(settings, redis_down, monkeypatch, caplog):
+    settings.QUOTA_WHEN_REDIS_DOWN = "open"
+    monkeypatch.setattr(quota, "_last_warning", float("-inf"))  # rate-limited per process
+    user = _user("9", per_minute=0)
+
+    assert [await quota_consume(user=user) for _ in range(3)] == [None, None, None]
+    assert "policy 'open'" in caplog.text
+
+
+async def test_closed_refuses_with_503_while_redis_is_down(settings, redis_down):
+    settings.QUOTA_WHEN_REDIS_DOWN = "closed"
+
+    with pytest.raises(QuotaUnavailable) as raised:
+        await quota_consume(user=_user("10", per_minute=5))
+
+    assert raised.value.status_code == 503
+    assert raised.value.headers["Retry-After"]
+
+
+async def test_a_busy_pool_is_not_treated_as_redis_down(settings, monkeypatch):
+    """An exhausted pool must not skip the count, whatever the policy: it is a 503."""
+    settings.QUOTA_WHEN_REDIS_DOWN = "open"
+    breaker = CircuitBreaker("t", failure_threshold=1, cooldown_seconds=3600, probe=lambda: None)
+    pool = AsyncBreakerBlockingPool.from_url(
+        settings.REDIS_URL, breaker=breaker, max_connections=1, timeout=0.05
+    )
+    client = aioredis.Redis.from_pool(pool)
+    monkeypatch.setattr(quota, "async_redis", lambda: client)
+    held = await pool.get_connection()
+    try:
+        with pytest.raises(RedisBusy):
+            await quota_consume(user=_user("11", per_minute=5))
+    finally:
+        await pool.release(held)
+        await client.aclose()
+    assert breaker.allow()
 
 
 async def _admitted(user) -> bool:
@@ -132,3 +137,30 @@ async def _admitted(user) -> bool:
     except QuotaExceeded:
         return False
     return True
+
+
+async def test_asking_again_for_the_same_request_does_not_count_twice():
+    key = quota_key(user_id="12", at=datetime.now(UTC))
+
+    first = await quota._count_in_redis(key, f"{key}:request-a", 0)
+    again = await quota._count_in_redis(key, f"{key}:request-a", 0)
+    other = await quota._count_in_redis(key, f"{key}:request-b", 0)
+
+    assert (first, again, other) == (1, 1, 2)
+    assert sync_redis().get(key) == b"2"
+
+
+async def test_requests_counted_locally_are_added_to_redis_when_it_returns(settings, monkeypatch):
+    settings.QUOTA_WHEN_REDIS_DOWN = "local"
+    user = _user("13", per_minute=10)
+    real = quota.async_redis
+    dead = aioredis.Redis.from_url(DEAD_URL, socket_connect_timeout=0.2, retry=None)
+    monkeypatch.setattr(quota, "async_redis", lambda: dead)
+    for _ in range(3):
+        await quota_consume(user=user)
+
+    monkeypatch.setattr(quota, "async_redis", real)
+    status = await quota_consume(user=user)
+
+    assert status.count == 4
+    assert sync_redis().get(quota_key(user_id=user.pk, at=datetime.now(UTC))) == b"4"

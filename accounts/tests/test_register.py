@@ -135,3 +135,49 @@ def test_it_turns_a_lost_registration_race_into_a_conflict(api_client, user, mon
     assert response.status_code == 409
     assert response.json()["error"]["message"] == EMAIL_TAKEN
     assert len(calls) == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "username",
+    ["\u0430lice", "b\u043eb", "\u03a9mega", "p\u0430ypal_01", "\ua4eelice"],
+    ids=["cyrillic-a", "cyrillic-o", "greek-omega", "cyrillic-in-latin", "lisu-a"],
+)
+def test_it_refuses_a_username_that_mixes_scripts(api_client, username):
+    response = api_client.post(URL, _body(username=username), format="json")
+
+    assert response.status_code == 400
+    assert "username" in response.json()["error"]["details"]
+    assert not User.objects.filter(username=username).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "username",
+    ["josé", "Алиса", "αλίκη", "김철수", "田中たろう", "山田タロウ", "bob_01.x@y"],
+)
+def test_it_accepts_a_username_in_one_writing_system(api_client, username):
+    response = api_client.post(
+        URL, _body(username=username, email=f"u{len(username)}@example.com"), format="json"
+    )
+
+    assert response.status_code == 201, response.json()
+
+
+@pytest.mark.django_db
+def test_the_admin_add_form_refuses_a_username_that_mixes_scripts():
+    from accounts.forms import GatewayUserCreationForm
+
+    form = GatewayUserCreationForm(
+        data={
+            "username": "\u0430lice",
+            "email": "alice@example.com",
+            "role": "user",
+            "usable_password": "true",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        }
+    )
+
+    assert not form.is_valid()
+    assert "username" in form.errors

@@ -1,5 +1,5 @@
 """The benchmark scenarios, in the order they run."""
 
-from bench.scenarios import auth, cache, chat, memory, passthrough, slow, streaming
+from bench.scenarios import auth, cache, chat, memory, passthrough, routing, slow, streaming
 
-ALL = (chat, passthrough, slow, streaming, cache, auth, memory)
+ALL = (chat, passthrough, slow, streaming, cache, auth, memory, routing)

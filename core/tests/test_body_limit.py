@@ -50,3 +50,15 @@ def test_a_body_under_the_limit_reaches_the_view(live_gateway):
     )
 
     assert response.status_code == 401
+
+
+def test_a_path_prefix_can_have_its_own_limit(settings):
+    from core.body_limit import body_limit_for
+
+    settings.MAX_BODY_BYTES = 1_048_576
+    settings.BODY_LIMITS_BY_PREFIX = {"/v1/": 20 * 1_048_576, "/v1/embeddings": 4096}
+
+    assert body_limit_for("/v1/chat/completions") == 20 * 1_048_576
+    assert body_limit_for("/v1/embeddings") == 4096  # the longest prefix wins
+    assert body_limit_for("/api/chat/") == 1_048_576
+    assert body_limit_for("/v1") == 1_048_576

@@ -15,6 +15,8 @@ TEST_DEFAULTS = {
     "LOG_LEVEL": "WARNING",
     "SECRET_KEY": "test-only-secret-key-0123456789-abcdefghijklmnop",
     "JWT_SECRET": "test-only-jwt-secret-0123456789-abcdefghijklmnop",
+    # Tests script the LLM classifier; the pre-router's own tests turn fast routing on.
+    "ROUTER_ENABLED": "0",
 }
 
 for _name, _value in TEST_DEFAULTS.items():

@@ -101,21 +101,20 @@ def gateway_env(**overrides: str) -> dict[str, str]:
     return env
 
 
-def start_gateway_process(env: dict[str, str], log_dir: Path) -> GatewayProcess:
+def start_gateway_process(
+    env: dict[str, str], log_dir: Path, *, listen_backlog: int | None = None
+) -> GatewayProcess:
+    """Daphne on a free port; `listen_backlog` replaces Twisted's default of 50 pending
+    connections (a burst of hundreds of simultaneous connects overflows 50: resets)."""
     port = free_port()
     log_path = log_dir / f"daphne-{port}.log"
     log_file = log_path.open("wb")
+    if listen_backlog is None:
+        bind = ["-b", "127.0.0.1", "-p", str(port)]
+    else:
+        bind = ["-e", f"tcp:port={port}:interface=127.0.0.1:backlog={listen_backlog}"]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "llmgateway.asgi:application",
-        ],
+        [sys.executable, "-m", "daphne", *bind, "llmgateway.asgi:application"],
         cwd=BASE_DIR,
         env=env,
         stdout=log_file,

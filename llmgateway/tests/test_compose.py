@@ -112,3 +112,26 @@ def test_env_example_documents_every_variable_compose_reads(compose):
 
     for name in ["SECRET_KEY", "JWT_SECRET", "MODEL_SIMPLE", "MODEL_COMPLEX", "POSTGRES_PASSWORD"]:
         assert name in documented
+
+
+def test_the_gateway_believes_forwarded_addresses_from_its_nginx_only(compose):
+    from ipaddress import ip_address, ip_network
+
+    nginx_address = compose["services"]["nginx"]["networks"]["default"]["ipv4_address"]
+    subnet = compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    gateway = compose["services"]["gateway"]
+
+    assert gateway["environment"]["TRUSTED_PROXIES"] == nginx_address
+    assert ip_address(nginx_address) in ip_network(subnet)
+    # Daphne's --proxy-headers would believe any caller: TRUSTED_PROXIES decides instead.
+    assert "--proxy-headers" not in gateway["command"]
+    assert "--proxy-headers" not in (BASE_DIR / "Dockerfile").read_text()
+
+
+def test_the_healthcheck_host_is_always_allowed(compose):
+    # Host is checked on every endpoint, /health included: whatever ALLOWED_HOSTS the
+    # operator sets, the container's own healthcheck (Host: 127.0.0.1) must pass it.
+    gateway = compose["services"]["gateway"]
+
+    assert gateway["environment"]["ALLOWED_HOSTS"].endswith(",127.0.0.1")
+    assert "http://127.0.0.1:8000/health" in " ".join(gateway["healthcheck"]["test"])

@@ -43,6 +43,8 @@ def production_env() -> dict[str, str]:
         ("DEBUG", "maybe"),
         ("OLLAMA_URL", "ftp://ollama:11434"),
         ("JWT_ALGORITHM", "none"),
+        ("QUOTA_WHEN_REDIS_DOWN", "sometimes"),
+        ("REDIS_POOL_MAX_CONNECTIONS", "0"),
     ],
 )
 def test_it_refuses_to_start_on_a_bad_value_and_names_the_variable(variable, value):

@@ -123,6 +123,24 @@ async def test_llm_cache_quota_guard_and_fallback_metrics(async_client):
     }
 
 
+async def test_routing_counts_and_the_share_routed_without_the_llm_call(async_client):
+    for router, intent in [("fast", "search")] * 3 + [("llm", "search"), ("heuristic", "general")]:
+        await recorders.record_routing(router, intent)
+
+    response = await async_client.get("/metrics")
+    families = {f.name: f for f in text_string_to_metric_families(response.content.decode())}
+
+    assert samples(families["gateway_routing_decisions"], "_total") == {
+        (("intent", "search"), ("router", "fast")): 3,
+        (("intent", "search"), ("router", "llm")): 1,
+        (("intent", "general"), ("router", "heuristic")): 1,
+    }
+    assert samples(families["gateway_routing_fast_share"]) == {
+        (("intent", "general"),): 0.0,
+        (("intent", "search"),): 0.75,
+    }
+
+
 def test_an_empty_store_still_exposes_every_family_with_zero_counters(client):
     families = scrape(client)
 
@@ -136,6 +154,8 @@ def test_an_empty_store_still_exposes_every_family_with_zero_counters(client):
         "gateway_quota_rejections",
         "gateway_guard_blocks",
         "gateway_redis_fallbacks",
+        "gateway_routing_decisions",
+        "gateway_routing_fast_share",
     }
     assert samples(families["gateway_quota_rejections"], "_total") == {(): 0}
     assert samples(families["gateway_cache_requests"], "_total") == {

@@ -9,7 +9,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from metrics.tests.usage_data import COMPLEX, SIMPLE, seed_usage
+from metrics.tests.usage_data import COMPLEX, SIMPLE, record, seed_usage
 
 COUNTS_HEADER = ["requests", "prompt_tokens", "completion_tokens", "total_tokens"]
 
@@ -107,3 +107,21 @@ def test_it_refuses_days_out_of_range(db, days):
 def test_it_refuses_an_unknown_format(db):
     with pytest.raises(CommandError, match="invalid choice"):
         report("--format", "xml")
+
+
+@pytest.mark.parametrize("cell", ["=1+2", "-2+3", "+SUM(A1)", "@cmd", "\tx", "\r=x"])
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(user, cell):
+    record(user, model=cell, intent="general")
+
+    rows = list(csv.reader(io.StringIO(report("--format", "csv"), newline="")))
+
+    model_cells = [row[1] for row in rows if row[0] == "model"]
+    assert model_cells == ["'" + cell]
+    assert all(not value.startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows for value in r)
+
+
+def test_csv_leaves_ordinary_cells_and_numbers_alone(seeded):
+    rows = list(csv.reader(io.StringIO(report("--format", "csv"))))
+
+    assert [row[1] for row in rows if row[0] == "model"][:1] == [COMPLEX]
+    assert rows[1][2].isdigit()

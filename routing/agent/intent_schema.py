@@ -17,6 +17,7 @@ Intent = Literal["search", "analysis", "creative", "general"]
 Complexity = Literal["simple", "complex"]
 OutputQuality = Literal["pass", "retry", "fallback"]
 Helper = Literal["classifier", "refiner", "decomposer", "researcher"]
+Router = Literal["fast", "llm", "heuristic"]
 
 INTENTS: tuple[str, ...] = get_args(Intent)
 COMPLEXITIES: tuple[str, ...] = get_args(Complexity)

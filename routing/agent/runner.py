@@ -1,8 +1,8 @@
 """The interface the chat API calls: `run_agent` and `stream_agent` (docs/ARCHITECTURE.md).
 
 `run_agent` invokes the graph plainly (no stream handlers, so no per-token overhead).
-`stream_agent` streams it: an AgentMeta once the classifier has routed the query, an
-AgentToken for each chunk of the final answer as Ollama produces it (LLM calls tagged
+`stream_agent` streams it: an AgentMeta once the pre-router or the classifier has routed
+the query, an AgentToken for each chunk of the final answer as Ollama produces it (LLM calls tagged
 FINAL_ANSWER_TAG, plus text nodes emit themselves such as the search-unavailable note or
 a fallback), then the Answer. Only the first classification is announced. When the
 output guard retries, the rejected attempt's chunks (empty or punctuation-only, by
@@ -108,6 +108,15 @@ def to_answer(state: dict[str, Any]) -> Answer:
     )
 
 
+def routing_of(update: dict[str, Any]) -> dict[str, Any] | None:
+    """The routing in a node update: the classifier's, or the pre-router's when it decided."""
+    for node in ("pre_router", "classifier"):
+        routed = update.get(node)
+        if isinstance(routed, dict) and "intent" in routed:
+            return routed
+    return None
+
+
 def final_text(mode: str, data: Any) -> str | None:
     """The final-answer text in one stream part: a chunk of a tagged LLM call, or text a
     node emitted itself (a note, a fallback). Tool-call chunks carry no text."""
@@ -151,9 +160,8 @@ async def stream_agent(
                 yield AgentToken(text)
             elif namespace:
                 continue  # a subgraph's own steps and state
-            elif mode == "updates" and "classifier" in data and not announced:
+            elif mode == "updates" and not announced and (routed := routing_of(data)):
                 announced = True
-                routed = data["classifier"]
                 yield AgentMeta(
                     routed["intent"],
                     routed["complexity"],

@@ -1,4 +1,5 @@
-"""The agent's state: the seed's fields plus `messages`, `history`, `sources`, `tool_rounds`."""
+"""The agent's state: the seed's fields plus `messages`, `history`, `sources`, `tool_rounds`,
+`router` and `pre_route`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Annotated, TypedDict
 from langchain_core.messages import AnyMessage, BaseMessage, SystemMessage
 from langgraph.graph.message import add_messages
 
-from routing.agent.intent_schema import Complexity, Intent, OutputQuality
+from routing.agent.intent_schema import Complexity, Intent, OutputQuality, Router
 
 
 class Source(TypedDict):
@@ -16,6 +17,14 @@ class Source(TypedDict):
 
     title: str
     url: str
+
+
+class PreRoute(TypedDict):
+    """The pre-router's prediction for the query."""
+
+    intent: Intent
+    complexity: Complexity
+    confidence: float
 
 
 class AgentState(TypedDict, total=False):
@@ -36,6 +45,11 @@ class AgentState(TypedDict, total=False):
     confidence: float
     # simple | complex: picks the general agent's model.
     complexity: Complexity
+    # Who decided the intent: "fast" (the pre-router alone), "llm" (the classifier's
+    # answer) or "heuristic" (the pre-router's guess after an unusable classifier answer).
+    router: Router
+    # The pre-router's guess {"intent", "complexity", "confidence"}, decided on or not.
+    pre_route: PreRoute
     # The model that writes the final answer (intent_schema.model_for).
     model: str
     # Set by the input guard; a blocked query goes straight to the refusal.

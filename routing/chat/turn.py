@@ -29,7 +29,13 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.db import DatabaseError
 
-from accounts.quota import QuotaStatus, quota_enqueue, quota_redis_down, quota_refund, quota_settle
+from accounts.quota import (
+    QuotaStatus,
+    quota_after_failure,
+    quota_enqueue,
+    quota_refund,
+    quota_settle,
+)
 from conversations.models import Conversation
 from core.errors import LlmUnavailable
 from core.redis_client import REDIS_DOWN_ERRORS, async_redis
@@ -169,7 +175,7 @@ async def _admit(turn: Turn) -> bool:
 
 
 async def _quota_and_cache_lookup(turn: Turn):
-    """One MULTI round trip: the quota's INCR + EXPIRE, and the cache GET when it may apply.
+    """One round trip: the quota's count script, and the cache GET when it may apply.
 
     A stored conversation may still turn out to have history; its lookup is then ignored.
     """
@@ -177,20 +183,20 @@ async def _quota_and_cache_lookup(turn: Turn):
     turn.cache_lookup = request.stateful and not request.history
     try:
         with timed("redis"):
-            async with async_redis().pipeline(transaction=True) as pipe:
+            async with async_redis().pipeline(transaction=False) as pipe:
                 ticket = quota_enqueue(pipe, user=request.user)
                 if turn.cache_lookup:
                     pipe.get(cache_key(request.query))
                 results = await pipe.execute()
     except REDIS_DOWN_ERRORS as exc:
-        turn.quota = await quota_redis_down(user=request.user, error=exc)
+        turn.quota = await quota_after_failure(ticket, exc)
         if turn.cache_lookup:
             logger.warning("response cache lookup skipped, Redis unavailable: %s", exc)
             await recorders.record_redis_fallback("cache_skipped")
             turn.cache_lookup = False
         return None, None
     turn.quota = await quota_settle(ticket, results[0])
-    return (results[2] if turn.cache_lookup else None), ticket
+    return (results[1] if turn.cache_lookup else None), ticket
 
 
 def _close_abandoned(turn: Turn, admission: asyncio.Future) -> None:

@@ -35,6 +35,7 @@ from routing.ollama.errors import (
     OllamaUnreachable,
     from_client_error,
 )
+from routing.ollama.reachability import report_unreachable
 
 # Tag on the LLM calls whose tokens are the final answer; stream_agent forwards only these.
 FINAL_ANSWER_TAG = "final_answer"
@@ -167,8 +168,10 @@ async def call(runnable: Runnable, messages: list[BaseMessage], *, model: str) -
         async with asyncio.timeout(timeout):
             message = await runnable.ainvoke(messages)
     except TimeoutError as exc:
+        report_unreachable(settings.OLLAMA_URL, exc)
         raise OllamaUnreachable(f"{model} gave no answer within {timeout:g}s", model=model) from exc
     except OLLAMA_ERRORS as exc:
+        report_unreachable(settings.OLLAMA_URL, exc)
         raise from_client_error(exc, model=model) from exc
     except ValueError as exc:
         if EMPTY_STREAM_MESSAGE not in str(exc):

@@ -39,8 +39,9 @@ def start_gateway(django_db_setup, tmp_path_factory) -> Iterator[Callable[..., G
     started: list[GatewayProcess] = []
     log_dir = tmp_path_factory.mktemp("gateway-logs")
 
-    def start(**env_overrides: str) -> GatewayProcess:
-        process = start_gateway_process(gateway_env(**env_overrides), log_dir)
+    def start(*, listen_backlog: int | None = None, **env_overrides: str) -> GatewayProcess:
+        env = gateway_env(**env_overrides)
+        process = start_gateway_process(env, log_dir, listen_backlog=listen_backlog)
         started.append(process)
         return process
 

@@ -1,10 +1,12 @@
 """Redis really stopped and started again, under a live gateway (a private redis-server).
 
 Policy (docs/RELIABILITY.md): Redis is an accelerator, never a dependency of answering.
-With Redis down chat keeps answering without the cache, the quota fails open (a warning
-in the log, and `gateway_redis_fallbacks_total{kind="quota_fail_open"}` once Redis is
-back), /health says `degraded` with a 200, and no request hangs. When Redis returns,
-caching and quota resume without a restart, and nothing durable was lost.
+With Redis down chat keeps answering without the cache, the quota is counted in the
+process's memory (QUOTA_WHEN_REDIS_DOWN=local, the default: a warning in the log, and
+`gateway_redis_fallbacks_total{kind="quota_local"}` once Redis is back), /health says
+`degraded` with a 200, and no request hangs. When Redis returns, caching and quota resume
+without a restart once the circuit breaker's probe finds it (REDIS_BREAKER_COOLDOWN, short
+here), and nothing durable was lost. The other policies: test_quota_burst.py.
 """
 
 from __future__ import annotations
@@ -34,11 +36,13 @@ def private_redis(tmp_path_factory):
 
 
 @pytest.fixture
-def redis(private_redis):
-    """The private Redis, running and empty at the start of the test."""
+def redis(private_redis, gateway):
+    """The private Redis, running, empty, and seen by the gateway at the start of the test."""
     if private_redis.process is None:
         private_redis.start()
     private_redis.client().flushall()
+    with client_for(gateway) as http:
+        wait_until_redis_is_back(http)
     return private_redis
 
 
@@ -48,6 +52,7 @@ def gateway(start_gateway, private_redis, ollama_server_session):
         REDIS_URL=private_redis.url,
         OLLAMA_URL=ollama_server_session.url,
         QUOTA_PER_MINUTE=str(QUOTA),
+        REDIS_BREAKER_COOLDOWN="0.2",
     )
 
 
@@ -61,6 +66,14 @@ def chat(http, query: str):
     started = time.monotonic()
     response = http.post(CHAT, json={"query": query})
     return response, time.monotonic() - started
+
+
+def wait_until_redis_is_back(http) -> None:
+    """Redis answers again once the breaker's probe has found it (one cool-down)."""
+    deadline = time.monotonic() + NEVER_HANGS_SECONDS
+    while http.get("/health").json()["checks"]["redis"] != "ok":
+        assert time.monotonic() < deadline, "the gateway never saw Redis again"
+        time.sleep(0.05)
 
 
 def fallback_count(http, kind: str) -> float:
@@ -94,29 +107,29 @@ def test_streaming_keeps_working_while_redis_is_down(gateway, redis, ollama, cha
     assert events[-1].data["response"]
 
 
-def test_quota_fails_open_while_redis_is_down(gateway, redis, ollama, quota_user):
+def test_the_quota_still_holds_in_memory_while_redis_is_down(gateway, redis, ollama, quota_user):
     redis.stop()
     with client_for(gateway, quota_user) as http:
         statuses = [chat(http, f"question {n}")[0].status_code for n in range(QUOTA + 2)]
 
-    assert statuses == [200] * (QUOTA + 2)
-    assert "quota check skipped, Redis unavailable (fail-open)" in gateway.log_tail(400)
+    assert statuses == [200] * QUOTA + [429] * 2
+    assert "quota: Redis unavailable, policy 'local'" in gateway.log_tail(400)
 
 
 def test_quota_fallbacks_are_counted_in_metrics_once_redis_is_back(
     gateway, redis, ollama, quota_user
 ):
     with client_for(gateway, quota_user) as http:
-        before = fallback_count(http, "quota_fail_open")
         redis.stop()
         for n in range(2):
             chat(http, f"question {n}")
-        redis.start()
+        redis.start()  # a fresh, empty Redis: only the fallbacks kept in the process remain
 
         deadline = time.monotonic() + NEVER_HANGS_SECONDS
-        while fallback_count(http, "quota_fail_open") < before + 2:
+        while fallback_count(http, "quota_local") < 2:
             assert time.monotonic() < deadline, "the fallbacks never reached /metrics"
             time.sleep(0.2)
+        assert fallback_count(http, "quota_local") == 2
 
 
 def test_quota_is_enforced_again_after_redis_restarts(gateway, redis, ollama, quota_user):
@@ -142,6 +155,7 @@ def test_the_cache_works_again_after_redis_restarts(gateway, redis, ollama, chat
         redis.stop()
         chat(http, "Why is the sky blue?")
         redis.start()
+        wait_until_redis_is_back(http)
         first, _ = chat(http, "Why is the sky blue?")
         second, _ = chat(http, "Why is the sky blue?")
 
@@ -154,6 +168,7 @@ def test_health_is_degraded_but_200_while_redis_is_down(gateway, redis, ollama):
     with client_for(gateway) as http:
         down = http.get("/health")
         redis.start()
+        wait_until_redis_is_back(http)
         back = http.get("/health")
 
     assert down.status_code == 200

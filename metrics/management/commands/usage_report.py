@@ -1,7 +1,8 @@
 """`manage.py usage_report [--days N] [--user NAME] [--format table|csv|json]`.
 
 Reads the usage ledger through metrics.selectors.usage_summary: `table` for people (aligned
-sections), `csv` with a header (one row per section and key), `json` for machines.
+sections), `csv` with a header (one row per section and key; text a spreadsheet would run
+as a formula is prefixed with `'`), `json` for machines.
 """
 
 from __future__ import annotations
@@ -45,6 +46,18 @@ def _lifetime(row: dict[str, Any]) -> list[int | None]:
     return [lifetime["total_tokens"], lifetime["request_count"]] if lifetime else [None, None]
 
 
+# A cell starting with one of these is run as a formula by Excel, LibreOffice and Sheets;
+# model names come from the Ollama server and usernames from users, so neither is trusted.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """Text a spreadsheet would evaluate, prefixed with `'` so it stays text (OWASP)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv_rows(summary: dict[str, Any]) -> list[list[Any]]:
     rows = [["total", "all", *_counts(summary["totals"])]]
     rows += [["user", row["username"], *_counts(row)] for row in summary["by_user"]]
@@ -80,7 +93,10 @@ class Command(BaseCommand):
             )
         elif output_format == "csv":
             buffer = io.StringIO()
-            csv.writer(buffer, lineterminator="\n").writerows([CSV_HEADER, *_csv_rows(summary)])
+            rows = [[csv_safe(cell) for cell in row] for row in _csv_rows(summary)]
+            # RFC 4180's CRLF: the writer then quotes any cell holding a CR or LF, which would
+            # otherwise start a row of its own.
+            csv.writer(buffer, lineterminator="\r\n").writerows([CSV_HEADER, *rows])
             self.stdout.write(buffer.getvalue(), ending="")
         else:
             self._table(summary, user)

@@ -34,6 +34,7 @@ _DEVICES = r"\b(?:iphone|ipad|ios|android|phone|device|console|playstation|ps[2-
 _DEVICES_KO = (
     r"아이폰|아이패드|폰|ios|안드로이드|기기|닌텐도|스위치|플스|갤럭시|로블록스|윈도우|게임|크롬"
 )
+_STORIES = r"\b(?:movie|film|series|novel|book|song|album|episode)s?\b|영화|드라마|소설|노래|탈옥수|뜻|의미|이란|란 무엇|뭐야"
 _ASK = r"\b(?:how (?:to|do i|do you|can i|could i|would i|should i)|steps? (?:to|for)|instructions? (?:for|on|to)|guide (?:to|for|on)|tutorial (?:on|for)|teach me (?:to|how)|help me|show me how|explain how to|(?:best|easiest|quickest|fastest|simplest|safest) ways? to|ways? to)\b"
 _MAKE = r"\b(?:make|making|build|building|create|creating|assemble|assembling|construct|manufacture|cook|synthesi[sz]e|produce|brew|mix|extract|grow)\b"
 _WEAPON = (
@@ -118,32 +119,32 @@ PATTERNS: tuple[GuardPattern, ...] = (
     _p("template_tokens", INJ, r"<\|?(?:im_start|im_end|system|endoftext|eot_id|start_header_id)\|?>|\[/?inst\]|<</?sys>>|###\s*(?:system|instruction)\b|\[system\]"),
     _p("bypass_safety", INJ, rf"\b(?:bypass|disable|turn off|switch off|deactivate|remove|circumvent|get around|evade|override|break|ignore)\b(?: (?:all|any|of))* your (?:own )?(?:safety |content |ethical |moral |security )?(?:{_LIMITS}|programming|alignment|training|safety (?:guidelines|rules|measures|settings|protocols)|content polic(?:y|ies))\b"),
     _p("ignore_policy", INJ, r"\b(?:ignore|bypass|violate|disregard|break)\b (?:all |the |your )?(?:openai'?s?|anthropic'?s?|content|usage|safety|your) (?:content |usage |safety )?polic(?:y|ies)\b"),
-    _p("jailbreak", INJ, r"\bjail ?br(?:ea|o)k(?:ing|en|s)?\b", unless=rf"{_DEVICES}|{_ABOUT}"),
+    _p("jailbreak", INJ, r"\bjail ?br(?:ea|o)k(?:ing|en|s)?\b", unless=rf"{_DEVICES}|{_ABOUT}|{_STORIES}|{_DEVICES_KO}"),
     _p("admin_override", INJ, r"\b(?:admin|administrator|developer|root|sudo|god) override\b|\baccess granted\b.{0,20}\b(?:admin|root|developer|unrestricted)\b"),
     # --- prompt injection, Korean (squashed: no spaces or punctuation) -------------------
     _p("ignore_instructions_ko", INJ, rf"(?:이전|앞|위|기존|모든|너의|당신의|시스템|원래|처음|초기|지금까지)(?:의|에|서|에서)?(?:받은|주어진|들은|했던|내린|입력된|설정된)?(?:모든|전부|다)?(?:{_KO_RULES}|내용)(?:은|는|을|를|이|가|도)?(?:모두|전부|다|싹)?(?:무시|잊어|잊고|잊으|버리|버려|취소|어기)", "squashed"),
     _p("ignore_instructions_ko", INJ, r"(?:이전|앞|위|기존|지금까지)(?:의|에|서|에서)?.{0,6}(?:지시|지침|명령|규칙|프롬프트|가이드라인)(?:사항|들)?(?:은|는|을|를|이|가|도)?(?:모두|전부|다|싹)?(?:무시하고|무시해(?!도|야)|무시하라|무시하세요|무시하십시오|잊어|잊고)", "squashed"),
     _p("bypass_safety_ko", INJ, r"(?:너의|당신의|너|ai의|모델의|챗봇의)?(?:안전|보안|윤리|검열|콘텐츠)(?:필터|장치|규칙|제한|가이드라인|정책|기능|지침)(?:을|를|은|는)?(?:따위는|따위|같은건|따윈)?(?:모두|전부|다)?(?:무시하고|무시해(?!도|야)|무시하라|무시하세요|우회|해제하고|해제해|꺼|끄고|비활성|무력화|신경쓰지말고|신경끄고|상관하지말고|개의치말고|따르지말고|어기고)", "squashed", unless=_DEVICES_KO),
-    _p("reveal_system_prompt_ko", INJ, rf"(?:시스템|숨겨진|숨은|초기|최초|원래|내부|개발자)프롬프트{_KO_FILLER}(?:보여|알려|출력|공개|말해|노출|유출|복사|적어|읊|공유)|(?:너의|너에게|너한테|당신의|당신에게)(?:주어진|설정된|입력된|받은)?(?:원래|초기|숨겨진|시스템)?{_KO_RULES}(?:문|내용)?{_KO_FILLER}{_KO_REVEAL}", "squashed"),
+    _p("reveal_system_prompt_ko", INJ, rf"(?:시스템|숨겨진|숨은|초기|최초|원래|내부|개발자)프롬프트{_KO_FILLER}(?:보여|알려|출력|공개|말해|노출|유출|복사|적어|읊|공유)|(?:너의|너에게|너한테|당신의|당신에게)(?:처음|최초|맨처음)?에?(?:주어진|설정된|입력된|받은)?(?:원래|초기|숨겨진|시스템)?{_KO_RULES}(?:문|내용|원문)?{_KO_FILLER}{_KO_REVEAL}", "squashed"),
     _p("now_you_are_ko", INJ, r"(?:(?:너는|넌|당신은)(?:이제|지금부터|이제부터|앞으로)|(?:이제|지금부터|이제부터|앞으로)(?:너는|넌|당신은)).{0,25}(?:dan|제한없|제약없|제한이없|제약이없|무엇이든|뭐든지|탈옥|규칙없|필터없|검열없|윤리없|무제한|개발자모드|사악한|악한ai|통제되지)", "squashed"),
     _p("no_limits_ko", INJ, r"(?:제한|제약|검열|필터|규칙|윤리|도덕|안전장치|가이드라인)(?:이|가|도|을|를)?(?:없이|없는|받지않고|에구애받지않고|을무시한|를무시한).{0,3}(?:답|대답|말|응답|행동|작동|대화|역할|모드|ai|인공지능|챗봇|어시스턴트|출력|생성|작성)", "squashed"),
     _p("jailbreak_ko", INJ, r"탈옥(?:모드|프롬프트)|(?:탈옥된|탈옥한)(?:ai|챗봇|인공지능|어시스턴트|gpt|너|버전)|(?:너|ai|챗봇|gpt|지피티|모델)(?:를|을)?탈옥", "squashed", unless=_DEVICES_KO),
-    _p("dev_mode_ko", INJ, r"(?:dan|탈옥|무제한|무검열|개발자|갓)모드(?:로|를|을)?(?:전환|활성화|켜|진입|실행|시작|돌입|들어가)", "squashed", unless=_DEVICES_KO),
+    _p("dev_mode_ko", INJ, r"(?:dan|탈옥|무제한|무검열|개발자|갓)모드(?:로|를|을)?(?:전환|활성화|켜|진입|실행|시작|돌입|들어가)(?!면|는|기|려|하면|하는|하기|할|하려|지면|져)", "squashed", unless=_DEVICES_KO),
     _p("evil_persona_ko", INJ, r"(?:악한|사악한|악당|무제한|무검열|필터없는|제한없는|윤리없는)(?:ai|인공지능|챗봇|어시스턴트|봇)(?:인척|처럼|역할|행세|연기)", "squashed"),
     # --- prompt injection: personas, leaks and outages (guard evaluation, docs/RELIABILITY.md)
-    _p("safety_disabled", INJ, r"\b(?:safety|ethics?) override\b|\b(?:safety|content|security|ethics?) (?:filters?|guardrails|restrictions|protocols|checks) (?:are |have been |now )*(?:disabled|off|removed|deactivated|lifted|bypassed)\b"),
+    _p("safety_disabled", INJ, r"\b(?:safety|ethics?) override\b|\b(?:safety|content|security|ethics?) (?:filters?|guardrails|restrictions|protocols|checks|layers?|systems?|settings|mode) (?:are |is |was |were |have been |has been |now )*(?:disabled|off|removed|deactivated|lifted|bypassed|switched off|turned off)\b"),
     _p("leak_prompt_parts", INJ, r"\bwhat (?:is|was|are|were) the (?:first|opening|last|exact) (?:sentence|line|words?|paragraph)s? of your (?:instructions|prompt|system prompt|system message|rules)\b|\b(?:confidential|secret|hidden|internal|private) (?:parts?|sections?|portions?|bits) of your (?:instructions|prompt|rules)\b|\byour (?:instructions|prompt|rules)\b.{0,40}\bincluding (?:the )?(?:confidential|secret|hidden|internal|private) (?:parts?|sections?|bits)\b"),
     _p("secret_system_prompt", INJ, r"\b(?:secret|hidden|confidential|internal|original|real) system (?:prompt|message|instructions)\b"),
     _p("persona_without_limits", INJ, rf"\byou(?: are|'re| will be| are going to be)\b.{{0,60}}\b(?:without|with no|free (?:of|from))\b(?: any| all| your)?(?: (?:ethical|moral|safety|content)(?: or| and)?)* {_LIMITS}\b"),
     _p("persona_never_refuses", INJ, r"\b(?:pretend|roleplay|role-play|act as|you are going to be|you will be|you are now)\b.{0,80}\b(?:never refuses?|never says? no|always complies|avoid norms|answers? (?:anything|everything) without)\b"),
     _p("as_unfiltered_model", INJ, r"\b(?:as|like|into|become|be) an? (?:unfiltered|unrestricted|uncensored|jailbroken|amoral|unaligned|unethical|evil) (?:ai|assistant|model|chatbot|bot|version|llm|gpt|persona)\b"),
     _p("reveal_verbatim_ko", INJ, r"(?:시스템|숨겨진|초기|최초|원래|내부|개발자)(?:프롬프트|메시지|메세지|지시|설정)(?:에|의|을|를|은|는)?.{0,12}(?:그대로|전부|원문|토씨하나)(?:복사|출력|보여|알려|적어|말해|읊)", "squashed", unless=_DEVICES_KO),
-    _p("reveal_system_prompt_mixed", INJ, r"(?:system|hidden|initial|secret)prompt(?:를|을|좀)?.{0,6}(?:보여|알려|출력|공개|말해|노출|복사|적어)", "squashed"),
+    _p("reveal_system_prompt_mixed", INJ, rf"(?:system|hidden|initial|secret|시스템|숨겨진|초기)prompt{_KO_FILLER}(?:보여|알려|출력|공개|말해|노출|복사|적어)", "squashed"),
     # --- harmful requests, English -----------------------------------------------------
     _p("weapons", HARM, rf"(?:{_ASK}.{{0,40}}?{_MAKE}|\b(?:recipe|instructions|blueprints?|schematics?|formula) for\b).{{0,30}}?{_WEAPON}"),
     _p("firearms", HARM, r"\b(?:3d[- ]print(?:ed|ing)?|build|make|manufacture)\b.{0,20}\b(?:untraceable|ghost) (?:gun|firearm|rifle|pistol)s?\b|\bconvert\b.{0,30}\b(?:semi-?auto(?:matic)?|ar-?15|glock)\b.{0,30}\b(?:full[- ]?auto(?:matic)?|automatic)\b|\bauto sear\b|\bglock switch\b"),
     _p("malware", HARM, rf"\b(?:write|create|make|build|code|develop|generate|program|give me|craft)\b(?: me)?(?: (?:a|an|some|the|working|functional|simple|basic|new|fully|undetectable|fud|polymorphic|self-replicating|python|c|c\+\+|powershell|javascript|js|rust|go|code|script|program|for|of))* {_MALWARE}"),
-    _p("malware_behaviour", HARM, r"\b(?:code|script|program|malware)\b.{0,20}\b(?:that|to|which)\b.{0,30}\b(?:encrypts? (?:all )?(?:the )?(?:victim'?s? |users?'? )?files and demands?|steals? (?:saved )?(?:passwords|credentials|cookies|credit cards?)|logs? (?:every |all )?keystrokes?)\b"),
+    _p("malware_behaviour", HARM, r"\b(?:code|script|program|malware)\b.{0,20}\b(?:that|to|which)\b.{0,30}\b(?:encrypts? (?:all )?(?:the )?(?:victim'?s? |users?'? )?files and demands?|encrypts?\b.{0,40}\b(?:files|drives?|disks?|shares?)\b.{0,40}\bransom|steals? (?:saved )?(?:passwords|credentials|cookies|credit cards?)|logs? (?:every |all )?keystrokes?)\b"),
     _p("phishing", HARM, r"\b(?:write|create|make|build|design|craft|generate)\b.{0,20}\bphishing (?:e-?mail|page|site|website|kit|campaign|message|sms|text)s?\b"),
     _p("account_hacking", HARM, rf"\b(?:hack|break) into\b.{{0,30}}\b(?:someone(?:'s| else's)?|my (?:ex|girlfriend|boyfriend|wife|husband|neighbou?r|boss|partner|coworker|friend)'?s?|an?other person'?s?|his|her|their|a stranger'?s?)\b.{{0,20}}\b(?:account|email|e-mail|phone|instagram|facebook|snapchat|whatsapp|wi-?fi|computer|icloud|gmail)|(?:{_ASK}|\bi (?:want|need) to\b) (?:\w+ ){{0,2}}(?:steal|phish|harvest)\b.{{0,20}}\b(?:passwords?|credentials|credit card (?:numbers|details|info)|bank (?:details|logins?)|identit(?:y|ies)|social security numbers?)\b"),
     _p("account_access", HARM, r"\b(?:get into|access|log ?in(?:to)?|login to|open|read|check|see)\b.{0,15}\b(?:someone(?:'s| else's)|my (?:ex|girlfriend|boyfriend|wife|husband|partner|boss|coworker|friend)'?s?|his|her|their|another person'?s?)\b.{0,30}\b(?:account|email|e-mail|phone|messages|texts|instagram|facebook|icloud|gmail|whatsapp)\b.{0,25}\bwithout (?:the |their |his |her )?(?:password|permission|consent|them knowing|knowing|knowledge)\b"),
@@ -152,10 +153,10 @@ PATTERNS: tuple[GuardPattern, ...] = (
     _p("child_abuse", HARM, r"\bcsam\b|\bchild porn|\b(?:child|children|minor|minors|underage|under-?age|kids?|preteens?|teens?|\d{1,2}[- ]?(?:year|yr)[- ]?olds?)\b.{0,25}\b(?:porn|pornography|nudes|naked (?:pictures|photos|pics|images)|nude (?:photos|pics|images)|erotic (?:story|stories|content)|explicit (?:content|images|story|photos)|lewd)\b"),
     _p("terrorism", HARM, r"\b(?:help me|how (?:to|do i|can i)|i want to|i'm going to|teach me to)\b.{0,20}\b(?:plan|carry out|organi[sz]e|commit|execute)\b.{0,20}\b(?:terrorist attack|terror attack|mass shooting|school shooting|bombing)s?\b"),
     # --- harmful requests, Korean (squashed) -------------------------------------------
-    _p("weapons_ko", HARM, r"(?<!물)(?:폭탄|폭발물|사제폭탄|파이프폭탄|화염병|신경가스|사린|독가스|생화학무기|화학무기|생물학무기|탄저균|뇌관|수류탄|다이너마이트)(?!주|세일)(?:을|를|의|은|는)?.{0,6}(?:만드는|만들|제조|제작|조립|합성|레시피|설계도)", "squashed"),
+    _p("weapons_ko", HARM, r"(?<!물)(?<!bath)(?<!입욕제)(?<!목욕)(?:폭탄|폭발물|사제폭탄|파이프폭탄|화염병|신경가스|사린|독가스|생화학무기|화학무기|생물학무기|탄저균|뇌관|수류탄|다이너마이트)(?!주|세일)(?:을|를|의|은|는)?.{0,6}(?:만드는|만들|제조|제작|조립|합성|레시피|설계도)", "squashed"),
     _p("malware_ko", HARM, r"(?:랜섬웨어|악성코드|키로거|트로이목마|백도어|컴퓨터바이러스|스파이웨어|봇넷|루트킷|해킹툴|해킹프로그램|디도스툴)(?:를|을)?.{0,6}(?:만들|만드|제작|작성|짜|개발|생성|코딩)|바이러스(?:를|을)?(?:만드|만들|제작)", "squashed"),
     _p("drugs_ko", HARM, r"(?:필로폰|메스암페타민|펜타닐|코카인|헤로인|엑스터시|엠디엠에이|mdma|lsd)(?:를|을)?.{0,6}(?:만드는|만들|제조|합성|추출)|마약(?:을|를)?(?:직접)?(?:만드는|만들|제조|합성)", "squashed"),
-    _p("account_hacking_ko", HARM, r"(?:남의|남|다른사람의?|타인의?|여자친구|남자친구|여친|남친|전여친|전남친|전애인|애인|아내|남편|친구)의?(?:계정|카톡|카카오톡|인스타그?램?|페이스북|이메일|메일|휴대폰|핸드폰|폰|와이파이|비밀번호)(?:을|를|에)?.{0,4}(?:해킹|몰래보|몰래확인|훔치|탈취|도청|엿보)", "squashed"),
+    _p("account_hacking_ko", HARM, r"(?:남의|남|다른사람의?|타인의?|여자친구|남자친구|여친|남친|전여친|전남친|전애인|애인|아내|남편|친구)의?(?:계정|카톡|카카오톡|인스타그?램?|페이스북|이메일|메일|휴대폰|핸드폰|폰|와이파이|비밀번호)(?:을|를|에)?.{0,4}(?:해킹|몰래보|몰래확인|훔치|탈취|도청|엿보|알아내|빼내|뚫)", "squashed"),
     _p("violence_ko", HARM, r"(?:사람|누군가|남편|아내|상사|부모|엄마|아빠|친구|이웃|애인|여자친구|남자친구)(?:을|를)?.{0,6}(?:죽이는|살해하는|독살하는|죽일수있는|살해할수있는)(?:방법|법)|(?:들키지않고|흔적없이|티안나게|완전범죄).{0,8}(?:죽이|살해|독살)", "squashed"),
     _p("child_abuse_ko", HARM, r"(?:아동|미성년자|어린이|초등학생|중학생|청소년)의?.{0,4}(?:음란물|야한사진|누드|나체사진|포르노|성착취물|야동)", "squashed"),
 )

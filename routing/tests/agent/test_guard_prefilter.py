@@ -9,9 +9,9 @@ import re
 
 import pytest
 
+from routing.agent.guards.normalize import normalize, variants
 from routing.agent.guards.patterns import PATTERNS
 from routing.agent.guards.prefilter import PREFILTER_MIN_CHARS, required_literals
-from routing.agent.nodes.input_guard import despace, normalize, squash
 from routing.tests.agent.guard_cases import (
     ATTACKS_EN,
     ATTACKS_KO,
@@ -75,8 +75,8 @@ CASES = (
 
 
 def candidates(query: str) -> dict[str, tuple[str, ...]]:
-    text = normalize(query)
-    return {"text": (text, despace(text)), "squashed": (squash(text),)}
+    forms, squashed = variants(normalize(query))
+    return {"text": forms, "squashed": squashed}
 
 
 @pytest.mark.parametrize("pattern", PATTERNS, ids=[p.name for p in PATTERNS])

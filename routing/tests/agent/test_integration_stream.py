@@ -23,7 +23,7 @@ async def test_meta_then_tokens_then_the_result(ollama):
     ollama.set_default(Reply(content="The tide follows the moon around the earth."))
     events = await collect("Why tides?")
     assert events[0] == AgentMeta(
-        intent="general", complexity="complex", model=COMPLEX, confidence=0.9
+        intent="general", complexity="complex", model=COMPLEX, confidence=0.9, router="llm"
     )
     assert isinstance(events[-1], Answer)
     tokens = [e for e in events if isinstance(e, AgentToken)]

@@ -32,7 +32,7 @@ async def test_meta_comes_first_then_the_answer_tokens_then_the_result(script):
     events = await collect("Explain tides")
     metas, text, result = split(events)
     assert events[0] == AgentMeta(
-        intent="general", complexity="complex", model=COMPLEX, confidence=0.8
+        intent="general", complexity="complex", model=COMPLEX, confidence=0.8, router="llm"
     )
     assert metas == [events[0]]
     assert sum(isinstance(e, AgentToken) for e in events) > 1

@@ -1,5 +1,6 @@
-"""With Redis down the chat still answers: quota fails open, the cache is skipped, and the
-ledger row (PostgreSQL) is still written."""
+"""With Redis down the chat still answers: quota fails open (QUOTA_WHEN_REDIS_DOWN=open;
+the other policies: llmgateway/tests/reliability/test_quota_burst.py), the cache is skipped,
+and the ledger row (PostgreSQL) is still written."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ NOTHING_LISTENS = "redis://127.0.0.1:9/0"
 
 
 def test_chats_are_answered_without_redis(live_gateway_factory, ollama, chat_user):
-    gateway = live_gateway_factory(REDIS_URL=NOTHING_LISTENS)
+    gateway = live_gateway_factory(REDIS_URL=NOTHING_LISTENS, QUOTA_WHEN_REDIS_DOWN="open")
     headers = bearer(chat_user)
 
     responses = [
@@ -26,4 +27,4 @@ def test_chats_are_answered_without_redis(live_gateway_factory, ollama, chat_use
     assert "redis;dur=" in responses[0].headers["Server-Timing"]
     assert list(UsageRecord.objects.values_list("outcome", flat=True)) == ["ok", "ok"]
     log = gateway.processes[0].log_path.read_text()
-    assert "fail-open" in log
+    assert "quota: Redis unavailable, policy 'open'" in log

@@ -28,14 +28,24 @@ class Evaluation:
     def false_positive_rate(self) -> float:
         return len(self.false_positives) / self.benign
 
+    by_class: dict[str, tuple[int, int, int, int]]  # attacks, caught, benign, blocked
+
     def report(self) -> str:
         lines = [
             f"input guard: recall {self.attacks - len(self.missed)}/{self.attacks} = "
             f"{self.recall:.1%}, false positives {len(self.false_positives)}/{self.benign} = "
             f"{self.false_positive_rate:.1%}"
         ]
+        for technique, (attacks, caught, benign, blocked) in sorted(self.by_class.items()):
+            lines.append(
+                f"  {technique:<24} attacks {caught:>3}/{attacks:<3} "
+                f"benign blocked {blocked}/{benign}"
+            )
         lines += [f"  missed [{c['lang']}, {c['technique']}]: {c['text']!r}" for c in self.missed]
-        lines += [f"  blocked [{c['reason']}]: {c['text']!r}" for c in self.false_positives]
+        lines += [
+            f"  blocked [{c.get('technique', 'plain')}, {c['reason']}]: {c['text']!r}"
+            for c in self.false_positives
+        ]
         return "\n".join(lines)
 
 
@@ -58,6 +68,15 @@ def evaluate() -> Evaluation:
     attacks, benign = cases["injection"], cases["benign"]
     attack_reasons = asyncio.run(_blocked_by([c["text"] for c in attacks]))
     benign_reasons = asyncio.run(_blocked_by([c["text"] for c in benign]))
+    by_class: dict[str, list[int]] = {}
+    for case, reason in zip(attacks, attack_reasons, strict=True):
+        counts = by_class.setdefault(case["technique"], [0, 0, 0, 0])
+        counts[0] += 1
+        counts[1] += reason is not None
+    for case, reason in zip(benign, benign_reasons, strict=True):
+        counts = by_class.setdefault(case.get("technique", "plain"), [0, 0, 0, 0])
+        counts[2] += 1
+        counts[3] += reason is not None
     return Evaluation(
         attacks=len(attacks),
         benign=len(benign),
@@ -67,4 +86,5 @@ def evaluate() -> Evaluation:
             for c, reason in zip(benign, benign_reasons, strict=True)
             if reason is not None
         ],
+        by_class={k: tuple(v) for k, v in by_class.items()},
     )

@@ -1,0 +1,1 @@
+"""PostgreSQL behind a circuit breaker: fail fast while the database is down."""

@@ -1,0 +1,135 @@
+"""The Redis pools: a burst waits for a connection, exhaustion is `RedisBusy` (not "down"),
+and the circuit breaker turns an unreachable Redis into an immediate `RedisUnavailable`."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import redis
+import redis.asyncio as aioredis
+from django.conf import settings
+
+from core.circuit import CircuitBreaker
+from core.redis_client import (
+    REDIS_DOWN_ERRORS,
+    AsyncBreakerBlockingPool,
+    BreakerBlockingPool,
+    RedisBusy,
+    RedisUnavailable,
+    redis_breaker,
+    sync_redis,
+)
+
+DEAD_URL = "redis://127.0.0.1:9/0"  # the discard port: nothing listens
+
+
+def _breaker(threshold: int = 2) -> CircuitBreaker:
+    # A cool-down no test waits for: the breaker stays open once opened.
+    return CircuitBreaker(
+        "test", failure_threshold=threshold, cooldown_seconds=3600, probe=lambda: None
+    )
+
+
+def _async_client(url: str, breaker: CircuitBreaker, **pool) -> aioredis.Redis:
+    pool.setdefault("max_connections", 5)
+    pool.setdefault("timeout", 5)
+    made = AsyncBreakerBlockingPool.from_url(
+        url, breaker=breaker, socket_connect_timeout=0.5, socket_timeout=0.5, **pool
+    )
+    return aioredis.Redis.from_pool(made)
+
+
+@pytest.fixture
+def breaker():
+    made = _breaker()
+    yield made
+    made.close()
+
+
+async def test_a_burst_larger_than_the_pool_waits_for_connections(breaker):
+    client = _async_client(settings.REDIS_URL, breaker, max_connections=5)
+
+    counts = await asyncio.gather(*(client.incr("burst") for _ in range(300)))
+
+    assert sorted(counts) == list(range(1, 301))
+    assert breaker.allow()
+    await client.aclose()
+
+
+async def test_an_exhausted_pool_is_busy_not_down(breaker):
+    client = _async_client(settings.REDIS_URL, breaker, max_connections=1, timeout=0.05)
+    held = await client.connection_pool.get_connection()
+    try:
+        with pytest.raises(RedisBusy) as raised:
+            await client.get("anything")
+    finally:
+        await client.connection_pool.release(held)
+
+    assert not isinstance(raised.value, REDIS_DOWN_ERRORS)
+    assert raised.value.status_code == 503
+    assert breaker.allow()
+    await client.aclose()
+
+
+def test_an_exhausted_sync_pool_is_busy_not_down(breaker):
+    pool = BreakerBlockingPool.from_url(
+        settings.REDIS_URL, breaker=breaker, max_connections=1, timeout=0.05
+    )
+    client = redis.Redis(connection_pool=pool)
+    held = pool.get_connection()
+    try:
+        with pytest.raises(RedisBusy):
+            client.get("anything")
+    finally:
+        pool.release(held)
+    assert breaker.allow()
+    client.close()
+
+
+async def test_failed_connections_open_the_breaker_and_calls_then_fail_at_once(breaker):
+    client = _async_client(DEAD_URL, breaker)
+
+    for _ in range(2):
+        with pytest.raises(REDIS_DOWN_ERRORS):
+            await client.get("x")
+
+    assert not breaker.allow()
+    with pytest.raises(RedisUnavailable) as raised:
+        await client.get("x")
+    assert isinstance(raised.value, REDIS_DOWN_ERRORS)  # every "Redis down" path handles it
+    await client.aclose()
+
+
+def test_the_sync_pool_reports_to_the_breaker_too(breaker):
+    pool = BreakerBlockingPool.from_url(DEAD_URL, breaker=breaker, socket_connect_timeout=0.5)
+    client = redis.Redis(connection_pool=pool, retry=None)
+
+    for _ in range(2):
+        with pytest.raises(REDIS_DOWN_ERRORS):
+            client.get("x")
+
+    with pytest.raises(RedisUnavailable):
+        client.get("x")
+    client.close()
+
+
+async def test_a_successful_reply_closes_an_open_breaker():
+    breaker = _breaker(threshold=1)
+    breaker.record_failure(OSError("refused"))
+    assert not breaker.allow()
+    # What the background probe does once Redis answers: any reply closes it.
+    breaker.record_success()
+
+    client = _async_client(settings.REDIS_URL, breaker)
+    assert await client.ping()
+    assert breaker.allow()
+    await client.aclose()
+
+
+def test_the_django_cache_uses_the_bounded_pool_behind_the_process_breaker():
+    pool = sync_redis().connection_pool
+
+    assert isinstance(pool, BreakerBlockingPool)
+    assert pool.max_connections == settings.REDIS_POOL_MAX_CONNECTIONS
+    assert pool.breaker is redis_breaker()

@@ -1,0 +1,107 @@
+"""The guard's verdict on one text: patterns first, then the learned layer.
+
+Every form of the text (`normalize.variants`) goes through the patterns; the cleaned form
+through the classifier; what the text hides (`normalize.decoded`: base64, reversed) goes
+through both, once (a decoded text is not decoded again).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from routing.agent.guards import learned
+from routing.agent.guards.normalize import (
+    clean,
+    decoded,
+    normalize,
+    respaced,
+    unleet,
+    unmark,
+    variants,
+)
+from routing.agent.guards.patterns import PATTERNS
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The guard's decision: `reason` is None when the input may pass."""
+
+    reason: str | None = None
+    pattern: str | None = None  # the pattern's name, "learned" or "input_too_long"
+
+    @property
+    def blocked(self) -> bool:
+        return self.reason is not None
+
+
+PASS = Verdict()
+
+
+def inspect(query: str, *, max_chars: int | None) -> Verdict:
+    """Check one text (None: no length limit, e.g. an assistant turn)."""
+    if max_chars is not None and len(query) > max_chars:
+        return Verdict("input_too_long", "input_too_long")
+    return match(query)
+
+
+# A conversation's turns are checked again on every later turn, so verdicts are remembered
+# (they never change: patterns and model are fixed at import). About 4 MB for 1024 texts of
+# 4,000 characters.
+@functools.lru_cache(maxsize=1024)
+def match(query: str, *, hidden: bool = True) -> Verdict:
+    """The first pattern that matches any form of `query`, else the learned layer's
+    verdict; with `hidden`, what the text encodes is checked the same way."""
+    text = normalize(query)
+    verdict = _patterns(text)
+    if verdict.blocked:
+        return verdict
+    spelled = respaced(query)
+    if spelled is not None:
+        verdict = match(spelled, hidden=False)
+        if verdict.blocked:
+            return verdict
+    cleaned = unleet(unmark(text))
+    label, probability = learned.classify(cleaned)
+    if probability >= learned.block_probability():
+        return Verdict(label, "learned")
+    if hidden:
+        for plain in decoded(query, text):
+            verdict = match(plain, hidden=False)
+            if verdict.blocked:
+                return verdict
+    return PASS
+
+
+def inspect_turns(
+    query: str, turns: Iterable[tuple[str, str]], *, max_chars: int
+) -> tuple[Verdict, int | None]:
+    """The verdict on a request: its query, then every prior turn it carries, user and
+    assistant alike (a client can forge either). Returns the first refusal with the index
+    of the turn that caused it (None: the query itself, or nothing refused). Assistant
+    turns have no length limit: answers are often longer than questions may be."""
+    verdict = inspect(query, max_chars=max_chars)
+    if verdict.blocked:
+        return verdict, None
+    for index, (role, content) in enumerate(turns):
+        verdict = inspect(content, max_chars=max_chars if role == "user" else None)
+        if verdict.blocked:
+            return verdict, index
+    return PASS, None
+
+
+def _patterns(text: str) -> Verdict:
+    forms, squashed = variants(text)
+    candidates = {"text": forms, "squashed": squashed}
+    for pattern in PATTERNS:
+        for candidate in candidates[pattern.variant]:
+            if pattern.matches(candidate):
+                unless = pattern.unless
+                if unless is not None and (unless.search(text) or unless.search(candidate)):
+                    break
+                return Verdict(pattern.category, pattern.name)
+    return PASS
+
+
+__all__ = ["PASS", "Verdict", "clean", "inspect", "inspect_turns", "match"]

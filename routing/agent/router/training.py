@@ -1,0 +1,112 @@
+"""Fitting the pre-router: both classifiers, the temperature, and the threshold.
+
+The temperature is fitted on cross-validated scores of the training set (scores of a model
+that did not see the query), so the confidence is calibrated rather than the training
+fit's over-confidence. The threshold is the lowest confidence at which the decisions the
+model takes alone on the held-out set are still at least TARGET_PRECISION correct.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax
+from threadpoolctl import threadpool_limits
+
+from routing.agent.router.dataset import Example
+from routing.agent.router.model import NEVER, RouterModel
+from routing.textclf import TextClassifier, train
+
+TARGET_PRECISION = 0.97
+MIN_THRESHOLD = 0.5  # below this the model is not sure of anything
+NGRAM_RANGE = (1, 5)
+INTENT_C = 10.0
+COMPLEXITY_C = 10.0
+FOLDS = 5
+
+
+def fit(examples: Sequence[Example], *, meta: dict | None = None) -> RouterModel:
+    """Fit intent and complexity on `examples`; the threshold is set later (`with_threshold`)."""
+    # One BLAS thread: on a busy machine OpenBLAS's thread pool makes these small fits
+    # twenty times slower, not faster.
+    with threadpool_limits(limits=1):
+        return _fit(examples, meta)
+
+
+def _fit(examples: Sequence[Example], meta: dict | None) -> RouterModel:
+    texts = [e.text for e in examples]
+    intent = train(texts, [e.intent for e in examples], ngram_range=NGRAM_RANGE, c=INTENT_C)
+    complexity = train(
+        texts, [e.complexity for e in examples], ngram_range=NGRAM_RANGE, c=COMPLEXITY_C
+    )
+    model = RouterModel(intent=as_stored(intent), complexity=as_stored(complexity))
+    return model.with_meta(temperature=fit_temperature(examples), **(meta or {}))
+
+
+def as_stored(classifier: TextClassifier) -> TextClassifier:
+    """The classifier with the precision its file keeps (float32), so the threshold chosen
+    now is exact for the model the gateway will load."""
+    return replace(
+        classifier,
+        idf=classifier.idf.astype(np.float32).astype(np.float64),
+        weights=classifier.weights.astype(np.float32).astype(np.float64),
+    )
+
+
+def fit_temperature(examples: Sequence[Example], folds: int = FOLDS) -> float:
+    """The temperature minimising the log loss of cross-validated intent scores."""
+    scores, labels = [], []
+    order = np.random.default_rng(0).permutation(len(examples))
+    for fold in range(folds):
+        held = {int(i) for i in order[fold::folds]}
+        seen = [e for i, e in enumerate(examples) if i not in held]
+        if len({e.intent for e in seen}) < 2:
+            return 1.0
+        model = train(
+            [e.text for e in seen], [e.intent for e in seen], ngram_range=NGRAM_RANGE, c=INTENT_C
+        )
+        for i in sorted(held):
+            if examples[i].intent in model.classes:
+                scores.append(model.decision(examples[i].text))
+                labels.append(model.classes.index(examples[i].intent))
+    if not scores or scores[0].shape[0] < 3:
+        return 1.0  # two classes: the sigmoid's own scale is kept
+    matrix, target = np.vstack(scores), np.array(labels)
+
+    def loss(log_t: float) -> float:
+        return float(
+            -log_softmax(matrix / np.exp(log_t), axis=1)[np.arange(len(target)), target].mean()
+        )
+
+    return float(np.exp(minimize_scalar(loss, bounds=(-3.0, 3.0), method="bounded").x))
+
+
+def choose_threshold(
+    confidences: Sequence[float], correct: Sequence[bool], target: float = TARGET_PRECISION
+) -> float:
+    """The lowest threshold whose decisions (confidence >= threshold) are >= target correct.
+
+    NEVER when no threshold reaches the target. Ties are kept together: a threshold takes
+    every query at its confidence or none of them.
+    """
+    pairs = sorted(zip(confidences, correct, strict=True), key=lambda pair: -pair[0])
+    best, taken, right = NEVER, 0, 0
+    for index, (confidence, ok) in enumerate(pairs):
+        taken, right = taken + 1, right + ok
+        is_last_of_tie = index + 1 == len(pairs) or pairs[index + 1][0] < confidence
+        if is_last_of_tie and right / taken >= target and confidence >= MIN_THRESHOLD:
+            best = confidence
+    return best
+
+
+def with_threshold(model: RouterModel, heldout: Sequence[Example]) -> RouterModel:
+    """The model with its threshold chosen on `heldout`."""
+    predictions = [model.predict(e.text) for e in heldout]
+    threshold = choose_threshold(
+        [p.confidence for p in predictions],
+        [p.intent == e.intent for p, e in zip(predictions, heldout, strict=True)],
+    )
+    return model.with_meta(threshold=threshold, target_precision=TARGET_PRECISION)
