@@ -18,6 +18,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.keys import api_key_is_well_formed
 from accounts.messages import (
+    API_KEY_EXPIRED,
     BEARER_CHALLENGE,
     INVALID_ACCESS_TOKEN,
     INVALID_API_KEY,
@@ -62,6 +63,34 @@ class GatewayJWTAuthentication(JWTAuthentication):
         return user
 
 
+def api_key_authenticate(request: Request, raw_key: str) -> tuple[User, ApiKey]:
+    """Every check a presented key passes, wherever it was presented (X-API-Key here; Bearer
+    and Basic in compat/): known, active, owner active, not expired; then the caller.
+
+    The caller is the key's owner, or — for a trusted front-end key (Open WebUI) naming its
+    end user in the X-OpenWebUI-User-* headers — that person, so quota, budgets and the
+    ledger follow them while request.auth stays the key (its own scopes still apply).
+    """
+    if not api_key_is_well_formed(raw_key):
+        raise AuthenticationFailed(MALFORMED_API_KEY, code="invalid_api_key")
+    # Imported here: selectors reads the quota module, which imports the error envelope,
+    # which imports DRF's views, and DRF imports this module while loading its views.
+    from accounts.frontend import frontend_person
+    from accounts.services import api_key_touch
+
+    api_key = api_key_get_by_raw_key(raw_key=raw_key)
+    if api_key is None or not api_key.is_active or not api_key.user.is_active:
+        raise AuthenticationFailed(INVALID_API_KEY, code="invalid_api_key")
+    if api_key.is_expired():
+        raise AuthenticationFailed(API_KEY_EXPIRED, code="api_key_expired")
+    api_key_touch(api_key=api_key)
+    # Other keys' X-OpenWebUI-User-* headers are ignored.
+    person = frontend_person(request, api_key) if api_key.is_trusted_frontend else None
+    user = person or api_key.user
+    bind_user(str(user.pk))
+    return user, api_key
+
+
 class ApiKeyAuthentication(BaseAuthentication):
     """`X-API-Key: sk-...`; request.auth is the ApiKey, so views can tell the two apart."""
 
@@ -69,19 +98,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         raw_key = request.META.get("HTTP_X_API_KEY")
         if raw_key is None:
             return None
-        raw_key = raw_key.strip()
-        if not api_key_is_well_formed(raw_key):
-            raise AuthenticationFailed(MALFORMED_API_KEY, code="invalid_api_key")
-        api_key = api_key_get_by_raw_key(raw_key=raw_key)
-        if api_key is None or not api_key.is_active or not api_key.user.is_active:
-            raise AuthenticationFailed(INVALID_API_KEY, code="invalid_api_key")
-        # Imported here: services imports the error envelope, which imports DRF's views,
-        # and DRF imports this module while loading its views (DEFAULT_AUTHENTICATION_CLASSES).
-        from accounts.services import api_key_touch
-
-        api_key_touch(api_key=api_key)
-        bind_user(str(api_key.user_id))
-        return api_key.user, api_key
+        return api_key_authenticate(request, raw_key.strip())
 
     def authenticate_header(self, request: Request) -> str:
         return f'ApiKey realm="api", header="{API_KEY_HEADER}"'

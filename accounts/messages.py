@@ -28,3 +28,13 @@ API_KEYS_NEED_JWT = (
     "API keys cannot manage API keys; sign in (POST /api/auth/login) and use the "
     "Bearer access token."
 )
+
+# Governance (issue 16).
+BUDGET_EXCEEDED = "Token budget spent; it resets at the time in Retry-After."
+KEY_RATE_LIMITED = "This API key's per-minute limit is reached; try again after Retry-After."
+MODEL_NOT_ALLOWED = "This API key may not use the model {model!r}."
+API_KEY_EXPIRED = "The API key has expired."
+INVALID_FRONTEND_USER = "The {header} header is not a valid email address."
+FRONTEND_USER_NOT_ALLOWED = (
+    "A front end cannot act for an admin unless its key belongs to an admin."
+)

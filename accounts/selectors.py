@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from django.db.models import QuerySet
 
+from accounts.budget import BudgetUse, budget_usage
 from accounts.keys import api_key_digest, api_key_display_prefix, api_key_is_well_formed
 from accounts.models import ApiKey, User
 from accounts.quota import quota_key, quota_limit_for
@@ -28,6 +29,7 @@ class QuotaSnapshot:
 class UserProfile:
     user: User
     quota: QuotaSnapshot
+    budgets: list[BudgetUse]
 
 
 def api_key_get_by_raw_key(*, raw_key: str) -> ApiKey | None:
@@ -68,4 +70,4 @@ def user_quota_get(*, user: User, now: datetime | None = None) -> QuotaSnapshot:
 
 
 def user_profile_get(*, user: User) -> UserProfile:
-    return UserProfile(user=user, quota=user_quota_get(user=user))
+    return UserProfile(user=user, quota=user_quota_get(user=user), budgets=budget_usage(user=user))

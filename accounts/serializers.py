@@ -8,10 +8,17 @@ from __future__ import annotations
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from rest_framework import serializers
 
 from accounts.models import ApiKey, User
 from accounts.validators import validate_single_script_username
+from metrics.admin_api import (
+    AdminUsageKeySerializer,
+    AdminUsageModelSerializer,
+    AdminUsagePersonSerializer,
+    AdminUsageTotalsSerializer,
+)
 
 
 class NormalizedUsernameField(serializers.CharField):
@@ -83,6 +90,18 @@ class UserQuotaSerializer(serializers.Serializer):
     remaining = serializers.IntegerField(allow_null=True)
 
 
+class UserBudgetSerializer(serializers.Serializer):
+    period = serializers.ChoiceField(choices=["day", "month"], help_text="UTC day or month.")
+    limit = serializers.IntegerField(allow_null=True, help_text="Tokens; null means no limit.")
+    used = serializers.IntegerField(
+        allow_null=True,
+        help_text="Tokens spent this period plus those reserved by requests in flight; "
+        "null when Redis is unavailable.",
+    )
+    remaining = serializers.IntegerField(allow_null=True, help_text="Null when unlimited.")
+    resets_at = serializers.DateTimeField()
+
+
 class UserProfileSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="user.id")
     username = serializers.CharField(source="user.username")
@@ -91,25 +110,88 @@ class UserProfileSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(source="user.is_active")
     created_at = serializers.DateTimeField(source="user.created_at")
     quota = UserQuotaSerializer()
+    budgets = UserBudgetSerializer(many=True, help_text="Token budgets: the day, then the month.")
+
+
+_OPTIONAL = {"min_value": 1, "required": False, "allow_null": True, "default": None}
+# The columns' ranges (PostgreSQL integer and bigint): larger is a 400, never a 500.
+_INT_MAX = 2**31 - 1
+_BIGINT_MAX = 2**63 - 1
 
 
 class ApiKeyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
+    allowed_models = serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        required=False,
+        default=list,
+        max_length=100,
+        help_text='Models the key may use ("auto" is the routed agent); empty means all.',
+    )
+    expires_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="ISO 8601; null never expires."
+    )
+    requests_per_minute = serializers.IntegerField(max_value=_INT_MAX, **_OPTIONAL)
+    tokens_per_minute = serializers.IntegerField(max_value=_INT_MAX, **_OPTIONAL)
+    token_budget_day = serializers.IntegerField(max_value=_BIGINT_MAX, **_OPTIONAL)
+    token_budget_month = serializers.IntegerField(max_value=_BIGINT_MAX, **_OPTIONAL)
+
+    def validate_expires_at(self, value):
+        if value is not None and value <= timezone.now():
+            raise serializers.ValidationError("The expiry must be in the future.")
+        return value
+
+
+_KEY_FIELDS = [
+    "id",
+    "name",
+    "prefix",
+    "is_active",
+    "allowed_models",
+    "expires_at",
+    "requests_per_minute",
+    "tokens_per_minute",
+    "token_budget_day",
+    "token_budget_month",
+    "is_trusted_frontend",
+    "last_used_at",
+    "created_at",
+]
 
 
 class ApiKeySerializer(serializers.ModelSerializer):
+    allowed_models = serializers.ListField(child=serializers.CharField(), read_only=True)
+
     class Meta:
         model = ApiKey
-        fields = ["id", "name", "prefix", "is_active", "last_used_at", "created_at"]
+        fields = _KEY_FIELDS
         read_only_fields = fields
 
 
-class ApiKeyCreatedSerializer(serializers.Serializer):
-    id = serializers.UUIDField(source="api_key.id")
-    name = serializers.CharField(source="api_key.name")
-    prefix = serializers.CharField(source="api_key.prefix")
-    key = serializers.CharField(
-        source="raw_key", help_text="The full key. It is shown only in this response."
+class ApiKeyCreatedSerializer(ApiKeySerializer):
+    key = serializers.CharField(help_text="The full key. It is shown only in this response.")
+
+    class Meta(ApiKeySerializer.Meta):
+        fields = [*_KEY_FIELDS, "key"]
+        read_only_fields = fields
+
+    def to_representation(self, instance) -> dict:
+        # A CreatedApiKey: the stored key plus the raw value shown this once.
+        data = ApiKeySerializer(instance.api_key, context=self.context).data
+        return {**data, "key": instance.raw_key}
+
+
+class UserUsageQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=365, default=7)
+
+
+class UserUsageSerializer(serializers.Serializer):
+    days = serializers.IntegerField()
+    since = serializers.DateField()
+    until = serializers.DateField()
+    totals = AdminUsageTotalsSerializer()
+    by_key = AdminUsageKeySerializer(many=True, help_text="Each of the caller's keys.")
+    by_person = AdminUsagePersonSerializer(
+        many=True, help_text="People a trusted front end named through the caller's keys."
     )
-    is_active = serializers.BooleanField(source="api_key.is_active")
-    created_at = serializers.DateTimeField(source="api_key.created_at")
+    by_model = AdminUsageModelSerializer(many=True)

@@ -7,13 +7,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.errors import ApiKeyNotFound, EmailTaken, UsernameTaken
+from accounts.audit import (
+    API_KEY_AUDITED_FIELDS,
+    audit_changes,
+    audit_record,
+    audit_snapshot,
+)
+from accounts.errors import ApiKeyNotFound, EmailTaken, KeyLimitAboveOwner, UsernameTaken
 from accounts.keys import api_key_digest, api_key_display_prefix, api_key_generate
-from accounts.models import ApiKey, Role, User
+from accounts.models import ApiKey, AuditVia, Role, User
+from accounts.scopes import api_key_limits_check
 
 # last_used_at is written at most this often per key, so the chat hot path rarely writes.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -50,35 +58,92 @@ def user_create(*, username: str, email: str, password: str, role: str = Role.US
         raise
 
 
-def users_deactivate(*, user_ids: Iterable[uuid.UUID], actor: User) -> int:
+@transaction.atomic
+def users_deactivate(
+    *, user_ids: Iterable[uuid.UUID], actor: User, via: str = AuditVia.ADMIN
+) -> int:
     """Soft-delete users (they can no longer authenticate); never the acting admin."""
-    return (
-        User.objects.filter(pk__in=list(user_ids), is_active=True)
+    users = list(
+        User.objects.select_for_update()
+        .filter(pk__in=list(user_ids), is_active=True)
         .exclude(pk=actor.pk)
-        .update(is_active=False, updated_at=timezone.now())
+    )
+    for user in users:
+        audit_record(
+            actor=actor, via=via, action="user.deactivate", target=user,
+            changes={"is_active": [True, False]},
+        )  # fmt: skip
+    return User.objects.filter(pk__in=[u.pk for u in users]).update(
+        is_active=False, updated_at=timezone.now()
     )
 
 
-def users_make_admin(*, user_ids: Iterable[uuid.UUID]) -> int:
+@transaction.atomic
+def users_make_admin(
+    *, user_ids: Iterable[uuid.UUID], actor: User | None = None, via: str = AuditVia.ADMIN
+) -> int:
+    users = list(
+        User.objects.select_for_update().filter(pk__in=list(user_ids)).exclude(role=Role.ADMIN)
+    )
+    for user in users:
+        audit_record(
+            actor=actor, via=via, action="user.role", target=user,
+            changes={"role": [user.role, Role.ADMIN]},
+        )  # fmt: skip
     # update() skips User.save(), so is_staff is kept in step with role here.
-    return (
-        User.objects.filter(pk__in=list(user_ids))
-        .exclude(role=Role.ADMIN)
-        .update(role=Role.ADMIN, is_staff=True, updated_at=timezone.now())
+    return User.objects.filter(pk__in=[u.pk for u in users]).update(
+        role=Role.ADMIN, is_staff=True, updated_at=timezone.now()
     )
 
 
-def api_key_create(*, user: User, name: str) -> CreatedApiKey:
+def api_key_limits_validate(*, owner: User, limits: dict[str, int | None]) -> None:
+    """400 (validation_error, naming each field) when a key limit is above the owner's."""
+    try:
+        api_key_limits_check(owner=owner, limits=limits)
+    except DjangoValidationError as exc:
+        raise KeyLimitAboveOwner(details=exc.message_dict) from None
+
+
+@transaction.atomic
+def api_key_create(
+    *,
+    user: User,
+    name: str,
+    allowed_models: list[str] | None = None,
+    expires_at: datetime | None = None,
+    requests_per_minute: int | None = None,
+    tokens_per_minute: int | None = None,
+    token_budget_day: int | None = None,
+    token_budget_month: int | None = None,
+    actor: User | None = None,
+    via: str = AuditVia.API,
+) -> CreatedApiKey:
+    """A new key for `user`, optionally scoped; its limits may not exceed the user's own."""
+    limits = {
+        "requests_per_minute": requests_per_minute,
+        "tokens_per_minute": tokens_per_minute,
+        "token_budget_day": token_budget_day,
+        "token_budget_month": token_budget_month,
+    }
+    api_key_limits_validate(owner=user, limits=limits)
     raw_key = api_key_generate()
     api_key = ApiKey.objects.create(
         user=user,
         name=name,
         prefix=api_key_display_prefix(raw_key),
         key_hash=api_key_digest(raw_key),
+        allowed_models=list(dict.fromkeys(allowed_models or [])),
+        expires_at=expires_at,
+        **limits,
     )
+    audit_record(
+        actor=actor or user, via=via, action="api_key.create", target=api_key,
+        changes=audit_snapshot(api_key, API_KEY_AUDITED_FIELDS),
+    )  # fmt: skip
     return CreatedApiKey(api_key=api_key, raw_key=raw_key)
 
 
+@transaction.atomic
 def api_key_revoke(*, user: User, api_key_id: uuid.UUID) -> None:
     """Revoke one of the user's keys at once; someone else's or an unknown id is a 404."""
     api_key = ApiKey.objects.filter(pk=api_key_id, user=user).first()
@@ -87,12 +152,32 @@ def api_key_revoke(*, user: User, api_key_id: uuid.UUID) -> None:
     if api_key.is_active:
         api_key.is_active = False
         api_key.save(update_fields=["is_active", "updated_at"])
+        audit_record(
+            actor=user, action="api_key.revoke", target=api_key,
+            changes={"is_active": [True, False]},
+        )  # fmt: skip
 
 
-def api_keys_revoke(*, api_key_ids: Iterable[uuid.UUID]) -> int:
-    return ApiKey.objects.filter(pk__in=list(api_key_ids), is_active=True).update(
+@transaction.atomic
+def api_keys_revoke(
+    *, api_key_ids: Iterable[uuid.UUID], actor: User | None = None, via: str = AuditVia.ADMIN
+) -> int:
+    keys = list(ApiKey.objects.select_for_update().filter(pk__in=list(api_key_ids), is_active=True))
+    for api_key in keys:
+        audit_record(
+            actor=actor, via=via, action="api_key.revoke", target=api_key,
+            changes={"is_active": [True, False]},
+        )  # fmt: skip
+    return ApiKey.objects.filter(pk__in=[k.pk for k in keys]).update(
         is_active=False, updated_at=timezone.now()
     )
+
+
+def admin_change_audit(*, actor: User, target, before: dict, after: dict, action: str) -> None:
+    """Record an admin edit form's changes to the audited fields (nothing when none)."""
+    changes = audit_changes(before, after)
+    if changes:
+        audit_record(actor=actor, via=AuditVia.ADMIN, action=action, target=target, changes=changes)
 
 
 def api_key_touch(*, api_key: ApiKey, now: datetime | None = None) -> bool:

@@ -31,6 +31,12 @@ KEY_NUMBERS = [
     ("gateway CPU ms per chat at c=10", "chat", ("c10.cpu_ms_per_chat",), 1),
     ("slow chats: wall s / x ideal", "slow", ("wall_s", "wall_vs_ideal"), 2),
     (
+        "fleet of two: wall s / x ideal / failover added p99 ms",
+        "fleet",
+        ("wall_s", "wall_vs_ideal", "failover_added_p99_ms"),
+        2,
+    ),
+    (
         "streaming c=1: TTFT added p50 / gap added p99 (ms)",
         "streaming",
         ("c1.ttft_added_p50_ms", "c1.gap_added_p99_ms"),

@@ -59,6 +59,12 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
+def env_optional_int(name: str, *, minimum: int | None = None) -> int | None:
+    """An integer, or None when the variable is unset or empty (e.g. "no limit")."""
+    raw = os.environ.get(name, "").strip()
+    return env_int(name, 0, minimum=minimum) if raw else None
+
+
 def env_float(name: str, default: float, *, minimum: float | None = None) -> float:
     raw = os.environ.get(name)
     if raw is None:

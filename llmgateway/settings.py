@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from llmgateway.env import (
     env_int,
     env_list,
     env_networks,
+    env_optional_int,
     env_str,
     env_url,
     load_dotenv,
@@ -55,6 +57,19 @@ JWT_EXPIRE_MINUTES = env_int("JWT_EXPIRE_MINUTES", 60, minimum=1)
 JWT_REFRESH_EXPIRE_DAYS = env_int("JWT_REFRESH_EXPIRE_DAYS", 7, minimum=1)
 OLLAMA_URL = env_url("OLLAMA_URL", "http://localhost:11434", schemes=("http", "https")).rstrip("/")
 OLLAMA_TIMEOUT = env_float("OLLAMA_TIMEOUT", 120.0, minimum=0.1)
+# The fleet (issue 14): several Ollama backends. Empty means the one OLLAMA_URL; when both
+# are set OLLAMA_URLS wins (routing.ollama.fleet logs a warning at start-up).
+OLLAMA_URLS = [url.rstrip("/") for url in env_list("OLLAMA_URLS", [])]
+for _url in OLLAMA_URLS:
+    if _url.split("://", 1)[0].lower() not in ("http", "https") or "://" not in _url:
+        raise ImproperlyConfigured(
+            f"OLLAMA_URLS must be comma-separated http(s) URLs, got {_url!r}"
+        )
+OLLAMA_URLS_AND_URL_SET = bool(OLLAMA_URLS) and bool(os.environ.get("OLLAMA_URL"))
+# Calls in flight per backend and per gateway process (0 = no cap), and how long a call
+# waits for a free slot before 503 llm_unavailable ("all backends busy").
+OLLAMA_MAX_CONCURRENCY = env_int("OLLAMA_MAX_CONCURRENCY", 0, minimum=0)
+OLLAMA_QUEUE_TIMEOUT = env_float("OLLAMA_QUEUE_TIMEOUT", 30.0, minimum=0.0)
 # A whole agent run (every LLM call and retry); below nginx's proxy_read_timeout of 300 s.
 AGENT_DEADLINE_SECONDS = env_float("AGENT_DEADLINE_SECONDS", 240.0, minimum=1.0)
 OLLAMA_KEEP_ALIVE = env_str("OLLAMA_KEEP_ALIVE", "5m")
@@ -67,6 +82,8 @@ QUERY_HARD_CAP_CHARS = 32_000
 OUTPUT_MAX_RETRIES = env_int("OUTPUT_MAX_RETRIES", 2, minimum=0)
 COMPLEXITY_THRESHOLD = env_int("COMPLEXITY_THRESHOLD", 100, minimum=1)
 SSE_HEARTBEAT_SECONDS = env_float("SSE_HEARTBEAT_SECONDS", 10.0, minimum=0.05)
+# /health runs its checks at most this often per process; others get the last result.
+HEALTH_CACHE_SECONDS = env_float("HEALTH_CACHE_SECONDS", 1.0, minimum=0.0)
 WEB_SEARCH_TIMEOUT = env_float("WEB_SEARCH_TIMEOUT", 8.0, minimum=0.1)
 # Dotted path of the web search backend; tests point it at a fake (see routing/agent/web_search.py).
 WEB_SEARCH_BACKEND = env_str("WEB_SEARCH_BACKEND", "routing.agent.tools.web_search.DdgsBackend")
@@ -79,6 +96,17 @@ ROUTER_THRESHOLD = env_float("ROUTER_THRESHOLD", 0.0, minimum=0.0)
 # Where train_router writes the model and the gateway reads it; empty = the shipped model.
 ROUTER_MODEL_DIR = env_str("ROUTER_MODEL_DIR", "")
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 300, minimum=1)
+
+# --- governance (issue 16): token budgets and trusted front ends -----------------------
+# Every user's tokens per UTC day / month unless the admin sets their own; empty = no limit.
+USER_TOKEN_BUDGET_DAY = env_optional_int("USER_TOKEN_BUDGET_DAY", minimum=0)
+USER_TOKEN_BUDGET_MONTH = env_optional_int("USER_TOKEN_BUDGET_MONTH", minimum=0)
+# Completion tokens reserved for a request that sets no smaller max_tokens / num_predict.
+BUDGET_COMPLETION_ESTIMATE = env_int("BUDGET_COMPLETION_ESTIMATE", 256, minimum=1)
+# Headers a trusted front-end key (Open WebUI) names its end user with.
+FRONTEND_USER_EMAIL_HEADER = env_str("FRONTEND_USER_EMAIL_HEADER", "X-OpenWebUI-User-Email")
+FRONTEND_USER_ID_HEADER = env_str("FRONTEND_USER_ID_HEADER", "X-OpenWebUI-User-Id")
+FRONTEND_USER_NAME_HEADER = env_str("FRONTEND_USER_NAME_HEADER", "X-OpenWebUI-User-Name")
 
 # --- infrastructure -------------------------------------------------------------------
 DATABASES = {

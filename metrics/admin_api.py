@@ -1,4 +1,5 @@
-"""GET /api/admin/usage?days=N: token and request totals by user, model, intent and day."""
+"""GET /api/admin/usage?days=N: token and request totals by user, key, person (behind a trusted
+front end), model, intent and day."""
 
 from __future__ import annotations
 
@@ -31,6 +32,9 @@ class AdminUsageCountsSerializer(serializers.Serializer):
     prompt_tokens = serializers.IntegerField()
     completion_tokens = serializers.IntegerField()
     total_tokens = serializers.IntegerField()
+    compute_seconds = serializers.FloatField(
+        help_text="Ollama compute time: load + prompt-eval + eval durations of every LLM call."
+    )
 
 
 class AdminUsageOutcomesSerializer(serializers.Serializer):
@@ -58,6 +62,21 @@ class AdminUsageUserSerializer(AdminUsageCountsSerializer):
     )
 
 
+class AdminUsageKeySerializer(AdminUsageCountsSerializer):
+    api_key_id = serializers.UUIDField(allow_null=True, help_text="Null: signed in with a JWT.")
+    name = serializers.CharField()
+    prefix = serializers.CharField()
+    owner = serializers.CharField(help_text="The key owner's username.")
+    trusted_frontend = serializers.BooleanField()
+
+
+class AdminUsagePersonSerializer(AdminUsageCountsSerializer):
+    user_id = serializers.UUIDField()
+    username = serializers.CharField()
+    email = serializers.CharField()
+    frontend_key = serializers.CharField(help_text="The trusted front end's key that named them.")
+
+
 class AdminUsageModelSerializer(AdminUsageCountsSerializer):
     model = serializers.CharField()
 
@@ -69,6 +88,9 @@ class AdminUsageIntentSerializer(AdminUsageCountsSerializer):
 class AdminUsageDayModelSerializer(serializers.Serializer):
     requests = serializers.IntegerField()
     total_tokens = serializers.IntegerField()
+    compute_seconds = serializers.FloatField(
+        help_text="Ollama compute time: load + prompt-eval + eval durations of every LLM call."
+    )
 
 
 class AdminUsageDaySerializer(AdminUsageCountsSerializer):
@@ -82,6 +104,10 @@ class AdminUsageResponseSerializer(serializers.Serializer):
     until = serializers.DateField()
     totals = AdminUsageTotalsSerializer()
     by_user = AdminUsageUserSerializer(many=True)
+    by_key = AdminUsageKeySerializer(many=True)
+    by_person = AdminUsagePersonSerializer(
+        many=True, help_text="People named by a trusted front end (Open WebUI), per key."
+    )
     by_model = AdminUsageModelSerializer(many=True)
     by_intent = AdminUsageIntentSerializer(many=True)
     by_day = AdminUsageDaySerializer(many=True, help_text="Every day of the window, oldest first.")

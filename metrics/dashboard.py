@@ -1,4 +1,6 @@
-"""The admin usage dashboard: charts of tokens and requests per day by model, and top users.
+"""The admin usage dashboard: tokens, requests and compute seconds per day by model, top
+users, usage by API key and by person behind a trusted front end (Open WebUI), and the
+Ollama fleet (each backend's state, models and load, probed at most a second ago).
 
 The page embeds its data with `json_script`; metrics/static/metrics/usage_dashboard.js draws
 it with the vendored Chart.js, so every asset comes from the gateway itself.
@@ -14,10 +16,12 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from metrics.selectors import MAX_DAYS, usage_summary
+from routing.ollama.fleet_status import fleet_status
 
 DASHBOARD_DEFAULT_DAYS = 30
 DAY_CHOICES = (7, 14, 30, 90, 365)
 TOP_USERS = 10
+TOP_ROWS = 20  # rows of the by-key and by-person tables
 NO_MODEL_LABEL = "(no model)"
 
 
@@ -49,11 +53,13 @@ def chart_data(summary: dict[str, Any]) -> dict[str, Any]:
         "labels": [day["date"].isoformat() for day in by_day],
         "tokens_by_model": series("total_tokens"),
         "requests_by_model": series("requests"),
+        "compute_by_model": series("compute_seconds"),
         "top_users": [
             {
                 "username": row["username"],
                 "total_tokens": row["total_tokens"],
                 "requests": row["requests"],
+                "compute_seconds": round(row["compute_seconds"], 3),
             }
             for row in summary["by_user"][:TOP_USERS]
         ],
@@ -66,6 +72,7 @@ def _cards(totals: dict[str, Any]) -> list[tuple[str, str]]:
         ("Requests", f"{totals['requests']:,}"),
         ("Total tokens", f"{totals['total_tokens']:,}"),
         ("Prompt / completion", f"{totals['prompt_tokens']:,} / {totals['completion_tokens']:,}"),
+        ("Compute time", f"{totals['compute_seconds']:,.2f} s"),
         ("Cached answers", f"{totals['cached_requests']:,}"),
         (
             "Blocked / fallback / error",
@@ -91,5 +98,8 @@ def usage_dashboard_view(request: HttpRequest) -> HttpResponse:
         "cards": _cards(summary["totals"]),
         "has_usage": summary["totals"]["requests"] > 0,
         "chart_data": chart_data(summary),
+        "fleet": fleet_status(),
+        "by_key": summary["by_key"][:TOP_ROWS],
+        "by_person": summary["by_person"][:TOP_ROWS],
     }
     return TemplateResponse(request, "admin/metrics/usage_dashboard.html", context)

@@ -26,6 +26,7 @@ from prometheus_client.utils import floatToGoString
 
 from core.redis_client import sync_redis
 from metrics import store
+from metrics.fleet_prometheus import FleetCollector
 
 
 @dataclass
@@ -194,6 +195,7 @@ def _routing_families(counts: dict[tuple, float]) -> Iterator[Metric]:
 
 registry = CollectorRegistry(auto_describe=False)
 registry.register(GatewayCollector())
+registry.register(FleetCollector())
 
 
 def render() -> bytes:

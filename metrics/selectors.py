@@ -1,4 +1,4 @@
-"""Reads over the usage ledger: totals and breakdowns by user, model, intent and day.
+"""Reads over the usage ledger: totals and breakdowns by user (person), key, model, intent, day.
 
 Every aggregation runs in the database (one query per breakdown); the lifetime counters of
 the users in the window come from Redis in one MGET and are `None` when Redis is down.
@@ -25,6 +25,8 @@ _COUNTS = {
     "prompt_tokens": Coalesce(Sum("prompt_tokens"), 0),
     "completion_tokens": Coalesce(Sum("completion_tokens"), 0),
     "total_tokens": Coalesce(Sum("total_tokens"), 0),
+    # Ollama's load + prompt-eval + eval time summed over the request's LLM calls (issue 14).
+    "compute_seconds": Coalesce(Sum("compute_seconds"), 0.0),
 }
 
 
@@ -35,13 +37,27 @@ def usage_window(*, days: int, today: date | None = None) -> tuple[date, date]:
 
 
 def usage_records_between(
-    *, first_day: date, last_day: date, user_id: Any = None
+    *,
+    first_day: date,
+    last_day: date,
+    user_id: Any = None,
+    api_key_id: Any = None,
+    key_owner_id: Any = None,
 ) -> QuerySet[UsageRecord]:
-    """Ledger rows stamped on `first_day` … `last_day` (whole days, current time zone)."""
+    """Ledger rows stamped on `first_day` … `last_day` (whole days, current time zone).
+
+    Optionally only one user's (person's), one key's, or those of `key_owner_id`'s keys.
+    """
     start = timezone.make_aware(datetime.combine(first_day, time.min))
     end = timezone.make_aware(datetime.combine(last_day + timedelta(days=1), time.min))
     records = UsageRecord.objects.filter(created_at__gte=start, created_at__lt=end)
-    return records.filter(user_id=user_id) if user_id is not None else records
+    if user_id is not None:
+        records = records.filter(user_id=user_id)
+    if api_key_id is not None:
+        records = records.filter(api_key_id=api_key_id)
+    if key_owner_id is not None:
+        records = records.filter(api_key__user_id=key_owner_id)
+    return records
 
 
 def usage_totals(records: QuerySet[UsageRecord]) -> dict[str, Any]:
@@ -58,6 +74,50 @@ def usage_totals(records: QuerySet[UsageRecord]) -> dict[str, Any]:
 def _grouped(records: QuerySet[UsageRecord], *fields: str) -> list[dict[str, Any]]:
     rows = records.order_by().values(*fields).annotate(**_COUNTS)
     return list(rows.order_by("-total_tokens", "-requests", *fields))
+
+
+def usage_by_key(records: QuerySet[UsageRecord]) -> list[dict[str, Any]]:
+    """Usage per API key (`api_key_id` None: signed in with a JWT), with its owner."""
+    rows = _grouped(
+        records,
+        "api_key_id",
+        "api_key__name",
+        "api_key__prefix",
+        "api_key__user__username",
+        "api_key__is_trusted_frontend",
+    )
+    return [
+        {
+            "api_key_id": row["api_key_id"],
+            "name": row["api_key__name"] or "",
+            "prefix": row["api_key__prefix"] or "",
+            "owner": row["api_key__user__username"] or "",
+            "trusted_frontend": bool(row["api_key__is_trusted_frontend"]),
+            **{key: row[key] for key in _COUNTS},
+        }
+        for row in rows
+    ]
+
+
+def usage_by_person(records: QuerySet[UsageRecord]) -> list[dict[str, Any]]:
+    """Usage of the people a trusted front end (Open WebUI) named, per person and key."""
+    rows = _grouped(
+        records.filter(api_key__is_trusted_frontend=True),
+        "user_id",
+        "user__username",
+        "user__email",
+        "api_key__name",
+    )
+    return [
+        {
+            "user_id": row["user_id"],
+            "username": row["user__username"],
+            "email": row["user__email"],
+            "frontend_key": row["api_key__name"],
+            **{key: row[key] for key in _COUNTS},
+        }
+        for row in rows
+    ]
 
 
 def lifetime_counters(user_ids: list[str]) -> dict[str, dict[str, int] | None]:
@@ -94,16 +154,29 @@ def _by_day(records: QuerySet[UsageRecord], first: date, last: date) -> list[dic
         day["by_model"][row["model"]] = {
             "requests": row["requests"],
             "total_tokens": row["total_tokens"],
+            "compute_seconds": row["compute_seconds"],
         }
     return [{"date": key, **value} for key, value in days.items()]
 
 
 def usage_summary(
-    *, days: int = DEFAULT_DAYS, user_id: Any = None, today: date | None = None
+    *,
+    days: int = DEFAULT_DAYS,
+    user_id: Any = None,
+    today: date | None = None,
+    api_key_id: Any = None,
+    key_owner_id: Any = None,
 ) -> dict[str, Any]:
-    """Usage over the last `days` days (optionally one user's): totals and every breakdown."""
+    """Usage over the last `days` days (optionally one user's, one key's or one owner's keys'):
+    totals and every breakdown."""
     first, last = usage_window(days=days, today=today)
-    records = usage_records_between(first_day=first, last_day=last, user_id=user_id)
+    records = usage_records_between(
+        first_day=first,
+        last_day=last,
+        user_id=user_id,
+        api_key_id=api_key_id,
+        key_owner_id=key_owner_id,
+    )
     by_user = _grouped(records, "user_id", "user__username")
     lifetime = lifetime_counters([str(row["user_id"]) for row in by_user])
     return {
@@ -120,6 +193,8 @@ def usage_summary(
             }
             for row in by_user
         ],
+        "by_key": usage_by_key(records),
+        "by_person": usage_by_person(records),
         "by_model": _grouped(records, "model"),
         "by_intent": _grouped(records, "intent"),
         "by_day": _by_day(records, first, last),

@@ -75,7 +75,7 @@ async def play(state: ServerState, request: web.Request, body: Body, reply: Repl
     ticket = state.open_stream(request)
     try:
         if body.get("stream") is False:
-            return await _single(ticket, body, reply, shape)
+            return await _single(state, ticket, body, reply, shape)
         return await _stream(state, ticket, body, reply, shape)
     except asyncio.CancelledError:
         state.note_disconnect(ticket)
@@ -112,6 +112,7 @@ async def _stream(state: ServerState, ticket: Ticket, body: Body, reply: Reply, 
             await _forever()
         else:
             metrics = clock.metrics(reply, len(deltas))
+            state.report(metrics)
             await response.write(
                 ndjson_line(shape.final(model, reply.done_reason, metrics, Delta()))
             )
@@ -121,7 +122,9 @@ async def _stream(state: ServerState, ticket: Ticket, body: Body, reply: Reply, 
     return response
 
 
-async def _single(ticket: Ticket, body: Body, reply: Reply, shape: Shape) -> web.StreamResponse:
+async def _single(
+    state: ServerState, ticket: Ticket, body: Body, reply: Reply, shape: Shape
+) -> web.StreamResponse:
     """`stream:false`: the whole generation time passes, then one object (or an error)."""
     deltas = plan(reply, body, shape)
     clock = _Clock()
@@ -143,6 +146,7 @@ async def _single(ticket: Ticket, body: Body, reply: Reply, shape: Shape) -> web
     if reply.fault == "hang_midstream":
         await _forever()
     metrics = clock.metrics(reply, len(deltas))
+    state.report(metrics)
     return json_response(
         shape.final(body["model"], reply.done_reason, metrics, Delta.joined(deltas))
     )

@@ -184,6 +184,16 @@ class OllamaTestServer:
         """Chat/generate responses in progress (including those still in their delay)."""
         return self._state.active_count
 
+    @property
+    def peak_active_streams(self) -> int:
+        """The most chat/generate responses in progress at once since the last reset."""
+        return self._state.peak_active
+
+    @property
+    def reported_metrics(self) -> list:
+        """The `Metrics` (durations in ns, counts) of every final chunk sent since the reset."""
+        return self._state.reported
+
     def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> bool:
         """Block until `predicate()` is truthy; True, or TimeoutError after `timeout` s."""
         return self._poll(predicate, timeout, raise_on_timeout=True)

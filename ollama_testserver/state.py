@@ -62,6 +62,8 @@ class ServerState:
         self._disconnects = 0
         self._generation = 0
         self._active: dict[int, Ticket] = {}
+        self._peak_active = 0
+        self._reported: list = []  # the Metrics of every final chunk sent (fleet metering)
         self._loaded: dict[str, int] = {}  # model name -> expiry (time.time_ns)
 
     # --- request log -------------------------------------------------------------------
@@ -79,6 +81,7 @@ class ServerState:
         with self._lock:
             ticket = Ticket(request=request, generation=self._generation)
             self._active[ticket.id] = ticket
+            self._peak_active = max(self._peak_active, len(self._active))
             return ticket
 
     def close_stream(self, ticket: Ticket) -> None:
@@ -100,6 +103,22 @@ class ServerState:
     def active_count(self) -> int:
         with self._lock:
             return len(self._active)
+
+    @property
+    def peak_active(self) -> int:
+        """The most chat/generate responses in progress at once since the last reset."""
+        with self._lock:
+            return self._peak_active
+
+    def report(self, metrics) -> None:
+        """A final chunk went out carrying `metrics` (the durations a client meters)."""
+        with self._lock:
+            self._reported.append(metrics)
+
+    @property
+    def reported(self) -> list:
+        with self._lock:
+            return list(self._reported)
 
     def active_tickets(self) -> list[Ticket]:
         with self._lock:
@@ -124,4 +143,6 @@ class ServerState:
             self._records.clear()
             self._disconnects = 0
             self._loaded.clear()
+            self._peak_active = len(self._active)
+            self._reported.clear()
             return list(self._active.values())

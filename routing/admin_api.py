@@ -1,4 +1,4 @@
-"""GET /api/admin/models: the Ollama server's models and the roles they fill (admin only)."""
+"""Admin views of the Ollama fleet: GET /api/admin/models and GET /api/admin/backends."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from rest_framework.views import APIView
 from accounts.permissions import IsAdminRole
 from core.errors import LlmUnavailable
 from core.schema import ErrorSerializer
-from routing.admin_serializers import AdminModelsResponseSerializer
+from routing.admin_serializers import AdminBackendsResponseSerializer, AdminModelsResponseSerializer
 from routing.model_inventory import model_inventory
 from routing.ollama.errors import OllamaError
+from routing.ollama.fleet_status import fleet_status
 
 OLLAMA_DOWN_MESSAGE = "The Ollama server is unavailable; the model list cannot be read."
 
@@ -42,8 +43,44 @@ class AdminModelsApi(APIView):
         except OllamaError as exc:
             raise LlmUnavailable(OLLAMA_DOWN_MESSAGE, details={"reason": str(exc)}) from exc
         data = {
-            "models": [{**asdict(e.model), "roles": e.roles} for e in inventory.models],
+            "models": [
+                {**asdict(e.model), "roles": e.roles, "backends": e.backends}
+                for e in inventory.models
+            ],
             "configured": inventory.configured,
             "missing": inventory.missing,
+            "backends": _listings(inventory),
         }
         return Response(AdminModelsResponseSerializer(data).data)
+
+
+def _listings(inventory) -> list[dict]:
+    lacking = inventory.lacking()
+    return [
+        {
+            "url": listing.url,
+            "reachable": listing.models is not None,
+            "error": listing.error,
+            "lacking": lacking.get(listing.url, []),
+        }
+        for listing in inventory.backends
+    ]
+
+
+class AdminBackendsApi(APIView):
+    permission_classes = [IsAdminRole]
+
+    @extend_schema(
+        operation_id="admin_backends_list",
+        summary="The Ollama fleet: each backend's state, models, load and failures",
+        description="States and probes are refreshed at most a second before the answer; "
+        "`in_flight`, `queued`, `calls` and `failures` are this gateway process's own.",
+        tags=["admin"],
+        responses={
+            200: AdminBackendsResponseSerializer,
+            401: OpenApiResponse(ErrorSerializer, description="Not authenticated."),
+            403: OpenApiResponse(ErrorSerializer, description="Not an admin."),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        return Response(AdminBackendsResponseSerializer(fleet_status()).data)

@@ -1,4 +1,5 @@
-"""/api/user/*: the caller's profile and quota, and their API keys (JWT only)."""
+"""/api/user/*: the caller's profile, quota and budgets, their API keys (JWT only) and the
+usage of their keys."""
 
 from __future__ import annotations
 
@@ -18,7 +19,10 @@ from accounts.serializers import (
     ApiKeyCreateSerializer,
     ApiKeySerializer,
     UserProfileSerializer,
+    UserUsageQuerySerializer,
+    UserUsageSerializer,
 )
+from metrics.selectors import usage_summary
 
 TAGS = ["user"]
 
@@ -28,6 +32,8 @@ class MeApi(APIView):
         tags=TAGS,
         operation_id="user_me",
         responses={200: UserProfileSerializer, 401: UNAUTHENTICATED},
+        description="The caller's profile, quota this minute and token budgets (UTC day and "
+        "month) with what is left.",
     )
     def get(self, request: Request) -> Response:
         profile = selectors.user_profile_get(user=request.user)
@@ -54,7 +60,10 @@ class ApiKeyListCreateApi(APIView):
         request=ApiKeyCreateSerializer,
         responses={
             201: ApiKeyCreatedSerializer,
-            400: VALIDATION,
+            400: error(
+                "The body is invalid, or a key limit is above the caller's own "
+                "(validation_error, details name the field)."
+            ),
             401: UNAUTHENTICATED,
             403: JWT_ONLY,
         },
@@ -62,7 +71,9 @@ class ApiKeyListCreateApi(APIView):
     def post(self, request: Request) -> Response:
         serializer = ApiKeyCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        created = services.api_key_create(user=request.user, **serializer.validated_data)
+        created = services.api_key_create(
+            user=request.user, actor=request.user, **serializer.validated_data
+        )
         return Response(ApiKeyCreatedSerializer(created).data, status=status.HTTP_201_CREATED)
 
 
@@ -83,3 +94,19 @@ class ApiKeyRevokeApi(APIView):
     def delete(self, request: Request, api_key_id: uuid.UUID) -> Response:
         services.api_key_revoke(user=request.user, api_key_id=api_key_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UsageApi(APIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="user_usage",
+        parameters=[UserUsageQuerySerializer],
+        responses={200: UserUsageSerializer, 400: VALIDATION, 401: UNAUTHENTICATED},
+        description="Token and request usage of the caller's API keys over the last `days` "
+        "days, by key, by person (behind a trusted front-end key) and by model.",
+    )
+    def get(self, request: Request) -> Response:
+        query = UserUsageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        summary = usage_summary(days=query.validated_data["days"], key_owner_id=request.user.pk)
+        return Response(UserUsageSerializer(summary).data)

@@ -12,6 +12,22 @@ from accounts.models import ApiKey
 from accounts.tests.helpers import key_client_for
 
 URL = "/api/user/api-keys"
+KEY_FIELDS = {
+    "id",
+    "name",
+    "prefix",
+    "is_active",
+    "last_used_at",
+    "created_at",
+    # the scopes of issue 16
+    "allowed_models",
+    "expires_at",
+    "requests_per_minute",
+    "tokens_per_minute",
+    "token_budget_day",
+    "token_budget_month",
+    "is_trusted_frontend",
+}
 
 
 def _create(client, name="ci"):
@@ -23,7 +39,7 @@ def test_it_creates_a_key_and_shows_it_once(user_client, user):
 
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "name", "prefix", "key", "is_active", "created_at"}
+    assert set(body) == {"key", *KEY_FIELDS}
     key = body["key"]
     assert key.startswith("sk-")
     assert len(key) - 3 >= 32
@@ -64,7 +80,7 @@ def test_it_lists_only_the_callers_keys_without_the_key(user_client, user_key, o
 
     assert response.status_code == 200
     [listed] = response.json()
-    assert set(listed) == {"id", "name", "prefix", "is_active", "last_used_at", "created_at"}
+    assert set(listed) == KEY_FIELDS
     assert listed["id"] == str(user_key.api_key.pk)
     assert listed["last_used_at"] is not None
 

@@ -45,6 +45,9 @@ def production_env() -> dict[str, str]:
         ("JWT_ALGORITHM", "none"),
         ("QUOTA_WHEN_REDIS_DOWN", "sometimes"),
         ("REDIS_POOL_MAX_CONNECTIONS", "0"),
+        ("OLLAMA_URLS", "http://gpu1:11434,gpu2:11434"),
+        ("OLLAMA_MAX_CONCURRENCY", "-1"),
+        ("OLLAMA_QUEUE_TIMEOUT", "soon"),
     ],
 )
 def test_it_refuses_to_start_on_a_bad_value_and_names_the_variable(variable, value):
@@ -53,6 +56,18 @@ def test_it_refuses_to_start_on_a_bad_value_and_names_the_variable(variable, val
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert variable in result.stderr
+
+
+def test_ollama_urls_wins_over_ollama_url_and_start_up_says_so():
+    result = run_manage(
+        "check",
+        DEBUG="1",
+        OLLAMA_URL="http://one:11434",
+        OLLAMA_URLS="http://gpu1:11434,http://gpu2:11434",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "OLLAMA_URLS and OLLAMA_URL are both set" in result.stderr + result.stdout
 
 
 @pytest.mark.parametrize("secret_name", ["SECRET_KEY", "JWT_SECRET"])

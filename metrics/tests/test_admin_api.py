@@ -31,6 +31,7 @@ def test_it_totals_the_window(admin_client, seeded):
         "prompt_tokens": 360,
         "completion_tokens": 185,
         "total_tokens": 545,
+        "compute_seconds": 5.25,
         "cached_requests": 1,
         "by_outcome": {"ok": 4, "blocked": 1, "fallback": 1, "error": 0},
     }
@@ -99,14 +100,17 @@ def test_it_lists_every_day_of_the_window_split_by_model(admin_client, seeded):
         "prompt_tokens": 20,
         "completion_tokens": 10,
         "total_tokens": 30,
-        "by_model": {SIMPLE: {"requests": 1, "total_tokens": 30}},
+        "compute_seconds": 1.0,
+        "by_model": {SIMPLE: {"requests": 1, "total_tokens": 30, "compute_seconds": 1.0}},
     }
-    assert by_day[1]["by_model"] == {COMPLEX: {"requests": 1, "total_tokens": 50}}
+    assert by_day[1]["by_model"] == {
+        COMPLEX: {"requests": 1, "total_tokens": 50, "compute_seconds": 1.5}
+    }
     assert by_day[2]["requests"] == 4
     assert by_day[2]["by_model"] == {
-        "": {"requests": 1, "total_tokens": 0},
-        SIMPLE: {"requests": 1, "total_tokens": 15},
-        COMPLEX: {"requests": 2, "total_tokens": 450},
+        "": {"requests": 1, "total_tokens": 0, "compute_seconds": 0.0},
+        SIMPLE: {"requests": 1, "total_tokens": 15, "compute_seconds": 0.5},
+        COMPLEX: {"requests": 2, "total_tokens": 450, "compute_seconds": 2.25},
     }
 
 
@@ -162,7 +166,8 @@ def test_it_requires_authentication(api_client):
 
 
 def test_it_aggregates_in_a_few_queries(seeded, django_assert_num_queries):
-    with django_assert_num_queries(5):  # totals, by user, by model, by intent, by day
+    # totals, by user, by key, by person, by model, by intent, by day
+    with django_assert_num_queries(7):
         usage_summary(days=7)
 
 

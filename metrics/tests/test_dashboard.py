@@ -35,7 +35,8 @@ def test_it_renders_for_an_admin_with_the_chart_data(admin_session, seeded):
 
     assert response.status_code == 200
     content = response.content.decode()
-    for canvas in ("chart-tokens-per-day", "chart-requests-per-day", "chart-top-users"):
+    canvases = ("chart-tokens-per-day", "chart-requests-per-day", "chart-compute-per-day")
+    for canvas in (*canvases, "chart-top-users"):
         assert f'id="{canvas}"' in content
     assert "/static/metrics/vendor/chart.umd.min.js" in content
     assert "/static/metrics/usage_dashboard.js" in content
@@ -47,7 +48,15 @@ def test_it_renders_for_an_admin_with_the_chart_data(admin_session, seeded):
     assert tokens[COMPLEX][-1] == 450
     assert tokens[SIMPLE][-3] == 30
     assert tokens["(no model)"] == [0] * 7
-    assert data["top_users"][0] == {"username": "bob", "total_tokens": 495, "requests": 4}
+    compute = {series["label"]: series["data"] for series in data["compute_by_model"]}
+    assert compute[COMPLEX][-1] == 2.25
+    assert compute[SIMPLE][-3] == 1.0
+    assert data["top_users"][0] == {
+        "username": "bob",
+        "total_tokens": 495,
+        "requests": 4,
+        "compute_seconds": 3.75,
+    }
 
 
 def test_it_shows_the_totals(admin_session, seeded):
@@ -55,6 +64,7 @@ def test_it_shows_the_totals(admin_session, seeded):
 
     assert '<div class="ud-card-value">545</div>' in content
     assert '<div class="ud-card-value">6</div>' in content
+    assert '<div class="ud-card-value">5.25 s</div>' in content
 
 
 def test_it_defaults_to_thirty_days_and_clamps_the_range(admin_session, seeded):

@@ -7,10 +7,9 @@ def test_it_reports_degraded_when_ollama_is_down(api_client):
 
     assert response.status_code == 200
     body = response.json()
-    assert body == {
-        "status": "degraded",
-        "checks": {"database": "ok", "redis": "ok", "ollama": "down"},
-    }
+    assert body["status"] == "degraded"
+    assert body["checks"] == {"database": "ok", "redis": "ok", "ollama": "down"}
+    assert [b["state"] for b in body["ollama_backends"]] == ["down"]
     assert response["X-Request-ID"]
 
 
@@ -41,8 +40,25 @@ def test_it_reports_ok_when_every_dependency_answers(api_client, ollama_server):
     response = api_client.get("/health")
 
     assert response.status_code == 200
-    assert response.json() == {
-        "status": "ok",
-        "checks": {"database": "ok", "redis": "ok", "ollama": "ok"},
-    }
-    assert [r.path for r in ollama_server.requests] == ["/api/version"]
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["checks"] == {"database": "ok", "redis": "ok", "ollama": "ok"}
+    assert body["ollama_backends"] == [{"url": ollama_server.url, "state": "up", "error": ""}]
+    # The probes never load a model: no /api/chat, /api/generate or /api/show.
+    assert {r.path for r in ollama_server.requests} == {"/api/tags", "/api/ps", "/api/version"}
+
+
+@pytest.mark.django_db
+def test_checks_run_at_most_once_per_cache_period(api_client, ollama_server, settings):
+    from metrics.health import _last
+
+    settings.HEALTH_CACHE_SECONDS = 60
+    _last.forget()
+    try:
+        first = api_client.get("/health").json()
+        probes = len(ollama_server.requests)
+        for _ in range(5):
+            assert api_client.get("/health").json() == first
+        assert len(ollama_server.requests) == probes
+    finally:
+        _last.forget()

@@ -156,6 +156,16 @@ def test_an_empty_store_still_exposes_every_family_with_zero_counters(client):
         "gateway_redis_fallbacks",
         "gateway_routing_decisions",
         "gateway_routing_fast_share",
+        # The Ollama fleet (metrics/fleet_prometheus.py).
+        "gateway_ollama_backend_state",
+        "gateway_ollama_backend_in_flight",
+        "gateway_ollama_backend_queued",
+        "gateway_ollama_backend_calls",
+        "gateway_ollama_backend_failures",
+        "gateway_ollama_queue_wait_seconds",
+        "gateway_llm_compute_seconds",
+        "gateway_llm_time_to_first_token_seconds",
+        "gateway_llm_output_tokens_per_second",
     }
     assert samples(families["gateway_quota_rejections"], "_total") == {(): 0}
     assert samples(families["gateway_cache_requests"], "_total") == {

@@ -11,7 +11,13 @@ from django.core.management import CommandError, call_command
 
 from metrics.tests.usage_data import COMPLEX, SIMPLE, record, seed_usage
 
-COUNTS_HEADER = ["requests", "prompt_tokens", "completion_tokens", "total_tokens"]
+COUNTS_HEADER = [
+    "requests",
+    "prompt_tokens",
+    "completion_tokens",
+    "total_tokens",
+    "compute_seconds",
+]
 
 
 @pytest.fixture
@@ -38,8 +44,8 @@ def test_it_prints_aligned_tables(seeded):
     assert set(model_rows[1].replace(" ", "")) == {"-"}
     # Numbers are right-aligned: every row ends at the same column.
     assert len({len(row) for row in model_rows}) == 1
-    assert model_rows[2].split() == [COMPLEX, "3", "330", "170", "500"]
-    assert model_rows[4].split() == ["-", "1", "0", "0", "0"]  # the blocked query's model
+    assert model_rows[2].split() == [COMPLEX, "3", "330", "170", "500", "3.75"]
+    assert model_rows[4].split() == ["-", "1", "0", "0", "0", "0.00"]  # the blocked query's
 
 
 def test_it_prints_csv_with_a_header(seeded):
@@ -52,6 +58,7 @@ def test_it_prints_csv_with_a_header(seeded):
         "prompt_tokens": "360",
         "completion_tokens": "185",
         "total_tokens": "545",
+        "compute_seconds": "5.25",
     }
     users = {r["key"]: r["total_tokens"] for r in rows if r["section"] == "user"}
     assert users == {"bob": "495", "alice_admin": "50"}

@@ -80,6 +80,7 @@ def initial_state(query: str, history: list[dict]) -> dict[str, Any]:
         "response": "",
         "prompt_tokens": 0,
         "completion_tokens": 0,
+        "compute_seconds": 0.0,
     }
 
 

@@ -70,6 +70,8 @@ class AgentState(TypedDict, total=False):
     prompt_tokens: Annotated[int, operator.add]
     # Ollama's completion token counts, summed over every LLM call.
     completion_tokens: Annotated[int, operator.add]
+    # Ollama's compute time (load + prompt-eval + eval durations), summed over every call.
+    compute_seconds: Annotated[float, operator.add]
     # The web pages the search answer was given: [{"title", "url"}].
     sources: list[Source]
     # Tool rounds the creative agent has used in this attempt (at most MAX_TOOL_ROUNDS).

@@ -2,11 +2,13 @@
 
 Authentication is the view's. Then, in order:
 
-    admit     quota, and the cache lookup ........... one Redis round trip
-              conversation, history, question ....... one thread hop (stateful turns)
+    admit     key scope (403); quota (429), token budgets (429)
+              and the cache lookup ..................... one Redis round trip
+              conversation, history, question .......... one thread hop (stateful turns)
     answer    the cached answer, or the engine (the agent for "auto", or one model)
-    close     the answer and its usage ledger row ... one thread hop
-              usage counters, metrics, cache store .. one Redis round trip
+    close     the answer and its usage ledger row ...... one thread hop
+              usage counters, metrics, budget settle,
+              cache store .............................. one Redis round trip
 
 Every protocol calls these: `/api/chat/` (`turn_answer`), `/api/chat/stream`
 (`turn_events`), and the `/v1` and `/ollama` adapters, whose turns are stateless (the
@@ -29,6 +31,16 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.db import DatabaseError
 
+from accounts.budget import (
+    Reservation,
+    budget_discard,
+    budget_enqueue,
+    budget_estimate,
+    budget_reserved,
+    budget_unreserved,
+    reservation_release,
+    reservation_settle_fill,
+)
 from accounts.quota import (
     QuotaStatus,
     quota_after_failure,
@@ -36,6 +48,7 @@ from accounts.quota import (
     quota_refund,
     quota_settle,
 )
+from accounts.scopes import AUTO_MODEL
 from conversations.models import Conversation
 from core.errors import LlmUnavailable
 from core.redis_client import REDIS_DOWN_ERRORS, async_redis
@@ -74,6 +87,10 @@ class TurnRequest:
     api: str = Api.NATIVE
     # Stateful turns store the conversation and use the response cache (native API).
     stateful: bool = True
+    # The model asked for ("auto": the agent) and the request's own completion cap, which
+    # key scopes and the budget reservation read (accounts/budget.py).
+    model: str = AUTO_MODEL
+    max_tokens: int | None = None
 
 
 @dataclass
@@ -83,6 +100,7 @@ class Turn:
     request: TurnRequest
     timing: RequestTiming
     quota: QuotaStatus | None = None
+    reservation: Reservation | None = None
     conversation: Conversation | None = None
     history: list[dict] = field(default_factory=list)
     cached: Answer | None = None
@@ -153,12 +171,22 @@ async def turn_admit(request: TurnRequest) -> Turn:
 
 async def _admit(turn: Turn) -> bool:
     """Admit the turn; False when its client left before anything was stored."""
-    request = turn.request
-    cached_raw, ticket = await _quota_and_cache_lookup(turn)
+    cached_raw, ticket = await _limits_and_cache_lookup(turn)
     if turn.abandoned:
         if ticket is not None:
             await quota_refund(ticket)
+        await reservation_release(turn.reservation)
         return False
+    try:
+        return await _open(turn, cached_raw)
+    except BaseException:
+        await reservation_release(turn.reservation)
+        raise
+
+
+async def _open(turn: Turn, cached_raw) -> bool:
+    """The conversation, its history and the question (stateful turns), and the cache hit."""
+    request = turn.request
     turn.history = list(request.history)
     if request.stateful:
         # With a conversation id, its stored turns are the context (`messages` are ignored).
@@ -174,29 +202,54 @@ async def _admit(turn: Turn) -> bool:
     return True
 
 
-async def _quota_and_cache_lookup(turn: Turn):
-    """One round trip: the quota's count script, and the cache GET when it may apply.
+async def _limits_and_cache_lookup(turn: Turn):
+    """One round trip: the quota's count, the key scope and token budgets' reservation
+    (settled in `turn_close`), and the cache GET when it may apply.
 
-    A stored conversation may still turn out to have history; its lookup is then ignored.
+    A refusal by one gives back what the others took. A stored conversation may still turn
+    out to have history; its cache lookup is then ignored.
     """
     request = turn.request
     turn.cache_lookup = request.stateful and not request.history
+    prompt_chars = len(request.query) + sum(
+        len(str(m.get("content") or "")) for m in request.history
+    )
+    estimate = budget_estimate(prompt_chars=prompt_chars, max_tokens=request.max_tokens)
+    quota_ticket = budget_ticket = None
     try:
         with timed("redis"):
             async with async_redis().pipeline(transaction=False) as pipe:
-                ticket = quota_enqueue(pipe, user=request.user)
+                # The key's model scope is checked here, before anything is counted (403).
+                budget_ticket = budget_enqueue(
+                    pipe,
+                    user=request.user,
+                    api_key=request.api_key,
+                    model=request.model,
+                    estimate=estimate,
+                )
+                quota_ticket = quota_enqueue(pipe, user=request.user)
                 if turn.cache_lookup:
                     pipe.get(cache_key(request.query))
                 results = await pipe.execute()
     except REDIS_DOWN_ERRORS as exc:
-        turn.quota = await quota_after_failure(ticket, exc)
+        turn.quota = await quota_after_failure(quota_ticket, exc)
+        turn.reservation = await budget_unreserved(budget_ticket, exc)
         if turn.cache_lookup:
             logger.warning("response cache lookup skipped, Redis unavailable: %s", exc)
             await recorders.record_redis_fallback("cache_skipped")
             turn.cache_lookup = False
         return None, None
-    turn.quota = await quota_settle(ticket, results[0])
-    return (results[1] if turn.cache_lookup else None), ticket
+    try:
+        turn.quota = await quota_settle(quota_ticket, results[1])
+    except BaseException:
+        await budget_discard(budget_ticket, results[0])
+        raise
+    try:
+        turn.reservation = await budget_reserved(budget_ticket, results[0])
+    except BaseException:
+        await quota_refund(quota_ticket)
+        raise
+    return (results[2] if turn.cache_lookup else None), quota_ticket
 
 
 def _close_abandoned(turn: Turn, admission: asyncio.Future) -> None:
@@ -348,6 +401,12 @@ async def turn_close(
     turn.closed = True
     request = turn.request
     served_from_cache = turn.cached is not None
+    # The budget reservation is settled to Ollama's real counts (a cached answer cost Ollama
+    # nothing) in the closing round trip.
+    spent = (
+        answer.prompt_tokens + answer.completion_tokens if answer and not served_from_cache else 0
+    )
+    fills = [reservation_settle_fill(turn.reservation, spent)] if turn.reservation else []
     usage = UsageEntry(
         user_id=request.user.pk,
         api_key_id=getattr(request.api_key, "pk", None),
@@ -371,11 +430,11 @@ async def turn_close(
         )
     except DatabaseError:
         await ledger_outbox_push(usage)
+        await usage_publish(usage, *filter(None, fills))
         raise
-    extra = []
     fresh = answer is not None and not served_from_cache and not interrupted
     if fresh and answer.cacheable and turn.cacheable:
-        extra.append(cache_store_fill(request.query, chat_response_body(turn, answer)))
+        fills.append(cache_store_fill(request.query, chat_response_body(turn, answer)))
     with timed("redis"):
-        await usage_publish(usage, *extra)
+        await usage_publish(usage, *filter(None, fills))
     await ledger_outbox_drain_due()

@@ -38,6 +38,10 @@ class _ChatApiBase(APIView):
         if quota is not None:
             for name, value in quota.headers().items():
                 response.headers.setdefault(name, value)
+        reservation = self.turn.reservation if self.turn is not None else None
+        if reservation is not None:  # X-Budget-Remaining-Day / -Month
+            for name, value in reservation.headers().items():
+                response.headers.setdefault(name, value)
         # A stream's headers leave before the model runs: only what is known by then.
         response["Server-Timing"] = self.timing.header(llm=not response.streaming)
         return response

@@ -61,12 +61,12 @@ def same_model(a: str, b: str) -> bool:
     return normalize_model_name(a) == normalize_model_name(b)
 
 
-def _url(path: str) -> str:
-    return f"{settings.OLLAMA_URL.rstrip('/')}{path}"
+def _url(path: str, base: str | None = None) -> str:
+    return f"{(base or settings.OLLAMA_URL).rstrip('/')}{path}"
 
 
-def _unreachable(exc: httpx.HTTPError) -> OllamaUnreachable:
-    return OllamaUnreachable(f"Ollama at {settings.OLLAMA_URL} is unreachable ({exc!r})")
+def _unreachable(exc: httpx.HTTPError, base: str | None = None) -> OllamaUnreachable:
+    return OllamaUnreachable(f"Ollama at {base or settings.OLLAMA_URL} is unreachable ({exc!r})")
 
 
 def _error_message(response: httpx.Response) -> str:
@@ -77,11 +77,13 @@ def _error_message(response: httpx.Response) -> str:
     return f"Ollama answered HTTP {response.status_code}: {message.strip()[:300]}"
 
 
-def _request_json(method: str, path: str, body: dict | None = None) -> dict[str, Any]:
+def _request_json(
+    method: str, path: str, body: dict | None = None, *, url: str | None = None
+) -> dict[str, Any]:
     try:
-        response = httpx.request(method, _url(path), json=body, timeout=ADMIN_TIMEOUT)
+        response = httpx.request(method, _url(path, url), json=body, timeout=ADMIN_TIMEOUT)
     except httpx.HTTPError as exc:
-        raise _unreachable(exc) from exc
+        raise _unreachable(exc, url) from exc
     if response.status_code >= 400:
         raise OllamaResponseError(_error_message(response), status=response.status_code)
     try:
@@ -93,9 +95,12 @@ def _request_json(method: str, path: str, body: dict | None = None) -> dict[str,
     return data
 
 
-def list_models() -> list[OllamaModel]:
-    """The models installed on the server (GET /api/tags), in the server's order."""
-    entries = _request_json("GET", "/api/tags").get("models") or []
+def list_models(*, url: str | None = None) -> list[OllamaModel]:
+    """The models installed on the server (GET /api/tags), in the server's order.
+
+    `url` names one backend of the fleet; the default is OLLAMA_URL.
+    """
+    entries = _request_json("GET", "/api/tags", url=url).get("models") or []
     models = []
     for entry in entries:
         details = entry.get("details") or {}
@@ -112,16 +117,19 @@ def list_models() -> list[OllamaModel]:
     return models
 
 
-def show_model(name: str) -> dict[str, Any]:
+def show_model(name: str, *, url: str | None = None) -> dict[str, Any]:
     """Everything Ollama knows about one model (POST /api/show); a missing model is an error."""
-    return _request_json("POST", "/api/show", {"model": name})
+    return _request_json("POST", "/api/show", {"model": name}, url=url)
 
 
-def pull_model(name: str) -> Iterator[PullProgress]:
+def pull_model(name: str, *, url: str | None = None) -> Iterator[PullProgress]:
     """Pull a model (POST /api/pull, streamed), yielding each progress line until "success"."""
     try:
         with httpx.stream(
-            "POST", _url("/api/pull"), json={"model": name, "stream": True}, timeout=PULL_TIMEOUT
+            "POST",
+            _url("/api/pull", url),
+            json={"model": name, "stream": True},
+            timeout=PULL_TIMEOUT,
         ) as response:
             if response.status_code >= 400:
                 response.read()
@@ -130,7 +138,7 @@ def pull_model(name: str) -> Iterator[PullProgress]:
                 if line.strip():
                     yield _progress(line)
     except httpx.HTTPError as exc:
-        raise _unreachable(exc) from exc
+        raise _unreachable(exc, url) from exc
 
 
 def _progress(line: str) -> PullProgress:

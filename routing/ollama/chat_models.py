@@ -1,6 +1,6 @@
 """The one place that builds Ollama chat clients, and the one wrapper every LLM call uses.
 
-Clients are cached per (running event loop, OLLAMA_URL, timeout, keep_alive, model,
+Clients are cached per (running event loop, backend URL, timeout, keep_alive, model,
 variant): httpx async clients hold pooled connections bound to the loop that opened them,
 so one client per loop is reused across requests instead of being rebuilt per call.
 Tool-bound and structured-output variants are cached bindings of the same client.
@@ -10,6 +10,10 @@ stream and merges a message object per chunk, which was about a third of the gat
 CPU per chat. `OllamaChat` asks for `stream: false` whenever LangChain is not streaming,
 and the helper calls (classifier, refiner, decomposer...) are built with
 `disable_streaming`, so even a streamed run parses their reply once.
+
+Each call gets its backend from the fleet (routing/ollama/fleet.py): `chat_model()` & co.
+return the client of the first backend, and `call()` runs the same variant on the backend
+the fleet picks, failing over before the first token (routing/ollama/failover.py).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from django.conf import settings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.runnables import Runnable
+from langchain_core.runnables.config import ensure_config, merge_configs
 from langchain_ollama import ChatOllama
 from langgraph.config import get_stream_writer
 from pydantic import BaseModel
@@ -35,6 +40,9 @@ from routing.ollama.errors import (
     OllamaUnreachable,
     from_client_error,
 )
+from routing.ollama.failover import run_on_fleet
+from routing.ollama.fleet import configured_urls
+from routing.ollama.metering import FirstTokenTracker, timings_of
 from routing.ollama.reachability import report_unreachable
 
 # Tag on the LLM calls whose tokens are the final answer; stream_agent forwards only these.
@@ -70,11 +78,11 @@ class OllamaChat(ChatOllama):
         return await super()._agenerate(messages, stop, run_manager, **kwargs)
 
 
-def build_ollama(model: str) -> BaseChatModel:
-    """A chat client for `model` configured from settings (no HTTP call is made here)."""
+def build_ollama(model: str, base_url: str | None = None) -> BaseChatModel:
+    """A chat client for `model` on `base_url` (default OLLAMA_URL); no HTTP call is made here."""
     return OllamaChat(
         model=model,
-        base_url=settings.OLLAMA_URL,
+        base_url=base_url or settings.OLLAMA_URL,
         temperature=TEMPERATURE,
         keep_alive=_keep_alive(settings.OLLAMA_KEEP_ALIVE),
         client_kwargs={"timeout": settings.OLLAMA_TIMEOUT, "limits": OLLAMA_CONNECTION_LIMITS},
@@ -100,9 +108,11 @@ def _cached(
     build: Callable[[BaseChatModel], Runnable],
     *,
     streams: bool,
+    url: str | None = None,
 ) -> Runnable:
     per_loop = _cache.setdefault(asyncio.get_running_loop(), {})
-    config = (settings.OLLAMA_URL, settings.OLLAMA_TIMEOUT, settings.OLLAMA_KEEP_ALIVE, model)
+    url = url or configured_urls()[0]
+    config = (url, settings.OLLAMA_TIMEOUT, settings.OLLAMA_KEEP_ALIVE, model)
     key = (*config, variant)
     runnable = per_loop.get(key)
     if runnable is None:
@@ -111,14 +121,26 @@ def _cached(
         if base is None:
             base = per_loop[base_key] = _base(per_loop, config, model, streams=streams)
         runnable = per_loop[key] = build(base)
+        # How to build the same variant on another backend (read by `call`).
+        per_loop[("recipe", id(runnable))] = (model, variant, build, streams)
     return runnable
+
+
+def _on_backend(runnable: Runnable, url: str) -> Runnable | None:
+    """`runnable`'s variant on the backend at `url`; None for a runnable not built here."""
+    recipe = _cache.get(asyncio.get_running_loop(), {}).get(("recipe", id(runnable)))
+    if recipe is None or _factory is not build_ollama:
+        return None  # a scripted model under test: no backend to choose
+    model, variant, build, streams = recipe
+    return _cached(model, variant, build, streams=streams, url=url)
 
 
 def _base(per_loop: dict, config: tuple, model: str, *, streams: bool) -> BaseChatModel:
     """The client for `model`; the non-streaming one is a copy sharing its HTTP client."""
     streaming = per_loop.get((*config, "base", True))
     if streaming is None:
-        streaming = per_loop[(*config, "base", True)] = _factory(model)
+        client = build_ollama(model, config[0]) if _factory is build_ollama else _factory(model)
+        streaming = per_loop[(*config, "base", True)] = client
     if streams:
         return streaming
     return streaming.model_copy(update={"disable_streaming": True})
@@ -164,9 +186,20 @@ def tool_model(model: str, tools: Sequence[Any]) -> Runnable:
 async def call(runnable: Runnable, messages: list[BaseMessage], *, model: str) -> AIMessage:
     """Run one LLM call within OLLAMA_TIMEOUT; Ollama failures become `OllamaError`."""
     timeout = settings.OLLAMA_TIMEOUT
-    try:
+
+    async def attempt(url: str, tracker: FirstTokenTracker) -> AIMessage:
+        on_backend = _on_backend(runnable, url) or runnable
         async with asyncio.timeout(timeout):
-            message = await runnable.ainvoke(messages)
+            # The tracker joins the run's own callbacks (a config passed to the binding
+            # would replace them, and with them the streaming of the final answer).
+            config = merge_configs(ensure_config(), {"callbacks": [tracker]})
+            return await on_backend.ainvoke(messages, config)
+
+    try:
+        if _on_backend(runnable, configured_urls()[0]) is None:
+            message = await attempt("", FirstTokenTracker())
+        else:
+            message = await run_on_fleet(model, attempt)
     except TimeoutError as exc:
         report_unreachable(settings.OLLAMA_URL, exc)
         raise OllamaUnreachable(f"{model} gave no answer within {timeout:g}s", model=model) from exc
@@ -184,14 +217,17 @@ async def call(runnable: Runnable, messages: list[BaseMessage], *, model: str) -
     return message
 
 
-def usage(*messages: AIMessage) -> dict[str, int]:
-    """State update with Ollama's token counts of `messages` (added up by the reducers)."""
+def usage(*messages: AIMessage) -> dict[str, int | float]:
+    """State update with Ollama's token counts and compute seconds of `messages` (added up
+    by the reducers; compute = load + prompt-eval + eval durations, routing/ollama/metering)."""
     prompt = completion = 0
+    compute = 0.0
     for message in messages:
         counts = message.usage_metadata or {}
         prompt += counts.get("input_tokens", 0)
         completion += counts.get("output_tokens", 0)
-    return {"prompt_tokens": prompt, "completion_tokens": completion}
+        compute += timings_of(message, ttft_seconds=None).compute_seconds
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "compute_seconds": compute}
 
 
 def text_of(message: AIMessage) -> str:

@@ -86,6 +86,7 @@
     var charts = {
       tokens: stackedByDay("chart-tokens-per-day", data.labels, data.tokens_by_model, grid, text),
       requests: stackedByDay("chart-requests-per-day", data.labels, data.requests_by_model, grid, text),
+      compute: stackedByDay("chart-compute-per-day", data.labels, data.compute_by_model, grid, text),
       users: topUsers("chart-top-users", data.top_users, grid, text)
     };
     window.usageDashboard = { ready: true, charts: charts, data: data };

@@ -18,7 +18,8 @@ from threadpoolctl import threadpool_limits
 
 from routing.agent.router.dataset import Example
 from routing.agent.router.model import NEVER, RouterModel
-from routing.textclf import TextClassifier, train
+from routing.textclf.model import TextClassifier
+from routing.textclf.train import train
 
 TARGET_PRECISION = 0.97
 MIN_THRESHOLD = 0.5  # below this the model is not sure of anything

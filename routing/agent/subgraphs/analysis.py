@@ -53,6 +53,7 @@ class AnalysisOutput(TypedDict):
     model: str
     prompt_tokens: Annotated[int, operator.add]
     completion_tokens: Annotated[int, operator.add]
+    compute_seconds: Annotated[float, operator.add]
 
 
 class AnalysisState(AnalysisInput, AnalysisOutput, total=False):

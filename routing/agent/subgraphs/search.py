@@ -50,6 +50,7 @@ class SearchOutput(TypedDict):
     model: str
     prompt_tokens: Annotated[int, operator.add]
     completion_tokens: Annotated[int, operator.add]
+    compute_seconds: Annotated[float, operator.add]
 
 
 class SearchState(SearchInput, SearchOutput, total=False):

@@ -1,8 +1,10 @@
-"""`manage.py pull_models [names...]`: pull models into Ollama with a progress bar per layer.
+"""`manage.py pull_models [names...]`: pull models into every Ollama backend, with progress.
 
-Without names it pulls MODEL_SIMPLE and MODEL_COMPLEX. Models the server already has are
-skipped ("already present"), so the command is safe to run on every start-up, offline too;
-`--force` pulls them anyway to fetch updates. Any failure exits non-zero (CommandError).
+Without names it pulls MODEL_SIMPLE and MODEL_COMPLEX onto every backend of the fleet
+(`--backend URL`, repeatable, for some of them), one progress bar per layer and backend.
+Models a backend already has are skipped ("already present"), so the command is safe to
+run on every start-up, offline too; `--force` pulls them anyway to fetch updates. At the end
+it names the backends that still lack a configured model. Any failure exits non-zero.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 
-from routing.model_inventory import configured_models
+from routing.model_inventory import configured_models, fleet_listings
 from routing.ollama.admin import (
     PullProgress,
     list_models,
@@ -19,6 +21,7 @@ from routing.ollama.admin import (
     same_model,
 )
 from routing.ollama.errors import OllamaError, OllamaUnreachable
+from routing.ollama.fleet import configured_urls
 
 BAR_WIDTH = 30
 NO_SUCCESS_MESSAGE = "the pull stream ended without a success status"
@@ -97,34 +100,89 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="Pull even models the server already has."
         )
+        parser.add_argument(
+            "--backend",
+            action="append",
+            default=[],
+            metavar="URL",
+            help="Pull onto this backend only (one of OLLAMA_URLS; repeatable).",
+        )
 
-    def handle(self, *args: Any, names: list[str], force: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, names: list[str], force: bool, backend: list[str], **options: Any
+    ) -> None:
         wanted = list(dict.fromkeys(names or configured_models().values()))
+        urls = self._backends(backend)
+        failures: list[str] = []
+        for url in urls:
+            if len(urls) > 1:
+                self.stdout.write(self.style.MIGRATE_HEADING(f"Backend {url}"))
+            failures += [f"{url}: {failure}" for failure in self._pull_all(url, wanted, force)]
+        self._report_lacking(urls)
+        if failures:
+            raise CommandError(f"Could not pull {len(failures)} model(s): {'; '.join(failures)}")
+
+    @staticmethod
+    def _backends(chosen: list[str]) -> list[str]:
+        fleet = configured_urls()
+        picked = [url.rstrip("/") for url in chosen]
+        unknown = [url for url in picked if url not in fleet]
+        if unknown:
+            raise CommandError(
+                f"Not a configured backend: {', '.join(unknown)} (OLLAMA_URLS: {', '.join(fleet)})"
+            )
+        return list(dict.fromkeys(picked)) or fleet
+
+    def _pull_all(self, url: str, wanted: list[str], force: bool) -> list[str]:
+        """Pull `wanted` onto one backend; the failures, as text (one unreachable backend is
+        fatal only when it is the only one)."""
         try:
-            present = [] if force else [model.name for model in list_models()]
+            present = [] if force else [model.name for model in list_models(url=url)]
         except OllamaError as exc:
-            raise CommandError(f"Cannot list the models on Ollama: {exc}") from exc
+            if len(configured_urls()) == 1:
+                raise CommandError(f"Cannot list the models on Ollama: {exc}") from exc
+            self.stderr.write(f"{url}: cannot list its models: {exc}")
+            return [f"cannot list models ({exc})"]
         failures: list[str] = []
         for name in wanted:
             if any(same_model(name, served) for served in present):
                 self.stdout.write(f"{name}: already present")
                 continue
             try:
-                self._pull(name)
+                self._pull(name, url)
             except OllamaUnreachable as exc:
-                raise CommandError(f"Pulling {name} failed: {exc}") from exc
+                if len(configured_urls()) == 1:
+                    raise CommandError(f"Pulling {name} failed: {exc}") from exc
+                self.stderr.write(f"{name}: failed: {exc}")
+                return [*failures, f"{name} ({exc})"]
             except OllamaError as exc:
                 self.stderr.write(f"{name}: failed: {exc}")
                 failures.append(f"{name} ({exc})")
-        if failures:
-            raise CommandError(f"Could not pull {len(failures)} model(s): {'; '.join(failures)}")
+        return failures
 
-    def _pull(self, name: str) -> None:
+    def _report_lacking(self, urls: list[str]) -> None:
+        """Name the backends that still lack a configured model (the agent needs both)."""
+        inventory_lacking = {
+            listing.url: [
+                name
+                for name in dict.fromkeys(configured_models().values())
+                if not any(same_model(name, model.name) for model in listing.models or [])
+            ]
+            for listing in fleet_listings(urls)
+            if listing.models is not None
+        }
+        for url, lacking in inventory_lacking.items():
+            if lacking:
+                self.stdout.write(
+                    self.style.WARNING(f"{url} lacks configured model(s): {', '.join(lacking)}")
+                )
+
+    def _pull(self, name: str, url: str) -> None:
         self.stdout.write(f"Pulling {name}")
         printer = ProgressPrinter(self.stdout, tty=self.stdout.isatty())
         succeeded = False
         try:
-            for progress in pull_model(name):
+            for progress in pull_model(name, url=url):
                 printer.show(progress)
                 succeeded = progress.status == "success"
         finally:

@@ -157,9 +157,19 @@ def _without_done(pick):
 
 def test_usage_sums_ollama_counts():
     first = AIMessage(
-        "a", usage_metadata={"input_tokens": 3, "output_tokens": 4, "total_tokens": 7}
+        "a",
+        usage_metadata={"input_tokens": 3, "output_tokens": 4, "total_tokens": 7},
+        response_metadata={
+            "load_duration": 250_000_000,
+            "prompt_eval_duration": 500_000_000,
+            "eval_duration": 1_000_000_000,
+        },
     )
     second = AIMessage(
         "b", usage_metadata={"input_tokens": 5, "output_tokens": 6, "total_tokens": 11}
     )
-    assert llm.usage(first, second, AIMessage("c")) == {"prompt_tokens": 8, "completion_tokens": 10}
+    assert llm.usage(first, second, AIMessage("c")) == {
+        "prompt_tokens": 8,
+        "completion_tokens": 10,
+        "compute_seconds": 1.75,  # Ollama's load + prompt-eval + eval durations
+    }
