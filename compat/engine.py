@@ -127,7 +127,7 @@ class DirectEngine:
             return guard_prompt(str(self.body.get("prompt") or ""))
         return guard_messages(list(self.body.get("messages") or []))
 
-    def _body(self, guard: GuardResult, *, stream: bool) -> dict[str, Any]:
+    def _body(self, *, stream: bool) -> dict[str, Any]:
         return {**self.body, "stream": stream}
 
     def _refusal(self, guard: GuardResult) -> NativeAnswer:
@@ -157,9 +157,7 @@ class DirectEngine:
         if guard.blocked:
             return self._refusal(guard)
         try:
-            final = await passthrough.request_json(
-                "POST", self.path, self._body(guard, stream=False)
-            )
+            final = await passthrough.request_json("POST", self.path, self._body(stream=False))
         except OllamaError as exc:
             self.failure = exc
             raise
@@ -175,7 +173,7 @@ class DirectEngine:
             return
         parts: list[str] = []
         try:
-            async with passthrough.stream_lines(self.path, self._body(guard, stream=True)) as lines:
+            async with passthrough.stream_lines(self.path, self._body(stream=True)) as lines:
                 async for line in lines:
                     text = chunk_text(line.data)
                     if line.data.get("done") is True:

@@ -45,7 +45,11 @@ class TagsApi(OllamaApiView):
 class PsApi(OllamaApiView):
     @listing_schema("ollama_ps", "The models loaded in memory")
     async def get(self, request: Request):
-        return Response(await _forward_json("GET", "/api/ps"))
+        try:
+            loaded = await passthrough.loaded_models()
+        except UPSTREAM_ERRORS as exc:
+            raise ollama_error(exc) from None
+        return Response({"models": loaded})
 
 
 class ShowApi(OllamaApiView):
