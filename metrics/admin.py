@@ -28,6 +28,7 @@ class UsageRecordAdmin(admin.ModelAdmin):
         "model",
         "intent",
         "router",
+        "api",
         "outcome",
         "total_tokens",
         "cached",

@@ -69,7 +69,16 @@ def test_it_offers_the_filters(admin_session, seeded):
         spec.title for spec in admin_session.get(reverse(CHANGELIST)).context["cl"].filter_specs
     ]
 
-    assert filters == ["user", "model", "intent", "outcome", "cached", "created at"]
+    assert filters == [
+        "user",
+        "model",
+        "intent",
+        "router",
+        "api",
+        "outcome",
+        "cached",
+        "created at",
+    ]
 
 
 def test_it_is_read_only(admin_session, seeded):
