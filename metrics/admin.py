@@ -40,6 +40,7 @@ class UsageRecordAdmin(admin.ModelAdmin):
         "model",
         "intent",
         "router",
+        "api",
         "outcome",
         "cached",
         "created_at",
