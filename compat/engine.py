@@ -84,9 +84,16 @@ def chunk_text(data: dict[str, Any]) -> str:
 
 
 def turn_request_for(
-    *, user: Any, api_key: Any, api: str, messages: list[dict[str, Any]]
+    *,
+    user: Any,
+    api_key: Any,
+    api: str,
+    messages: list[dict[str, Any]],
+    model: str,
+    max_tokens: int | None,
 ) -> TurnRequest:
-    """A stateless turn: the last user message is the query, earlier turns the history."""
+    """A stateless turn: the last user message is the query, earlier turns the history;
+    `model` and `max_tokens` are what key scopes and the budget reservation read."""
     last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=None)
     query = message_text(messages[last_user]) if last_user is not None else ""
     history = [
@@ -95,7 +102,14 @@ def turn_request_for(
         if m.get("role") in ("user", "assistant")
     ]
     return TurnRequest(
-        user=user, api_key=api_key, query=query, history=history, api=api, stateful=False
+        user=user,
+        api_key=api_key,
+        query=query,
+        history=history,
+        api=api,
+        stateful=False,
+        model=model,
+        max_tokens=max_tokens,
     )
 
 

@@ -115,14 +115,24 @@ class CompatApiView(APIView):
         response["Server-Timing"] = self.timing.header(llm=not response.streaming)
         return response
 
-    async def open_turn(self, request: Request, messages: list[dict[str, Any]]) -> Turn:
-        """Admit a stateless turn for a request that reaches a model (the quota counts it)."""
+    async def open_turn(
+        self,
+        request: Request,
+        messages: list[dict[str, Any]],
+        *,
+        model: str,
+        max_tokens: int | None = None,
+    ) -> Turn:
+        """Admit a stateless turn for a request that reaches a model: the key's model scope
+        (403), the quota and the token budgets (429) are checked and counted here."""
         self.turn = await turn_admit(
             turn_request_for(
                 user=request.user,
                 api_key=request.auth if isinstance(request.auth, ApiKey) else None,
                 api=self.api,
                 messages=messages,
+                model=model,
+                max_tokens=max_tokens,
             )
         )
         return self.turn

@@ -40,6 +40,13 @@ logger = logging.getLogger(__name__)
 NDJSON = "application/x-ndjson"
 
 
+def num_predict(body: dict) -> int | None:
+    """The request's own completion cap (`options.num_predict`), when it sets one."""
+    options = body.get("options")
+    value = options.get("num_predict") if isinstance(options, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
 def failure_for(model: str) -> FailureMap:
     return lambda exc: ollama_error(exc, model=model) if exc else LlmUnavailable()
 
@@ -97,7 +104,10 @@ class ChatApi(OllamaApiView):
         body = parse_body(request, ChatRequest)
         engine = AutoEngine() if body.model == AUTO else DirectEngine(dict(read_json(request)))
         turn = await self.open_turn(
-            request, [m.model_dump(exclude_none=True) for m in body.messages]
+            request,
+            [m.model_dump(exclude_none=True) for m in body.messages],
+            model=body.model,
+            max_tokens=num_predict(read_json(request)),
         )
         return await answer(turn, engine, stream=body.stream is not False)
 
@@ -110,7 +120,12 @@ class GenerateApi(OllamaApiView):
             engine = AutoEngine()
         else:
             engine = DirectEngine(dict(read_json(request)), path=GENERATE_PATH)
-        turn = await self.open_turn(request, [{"role": "user", "content": body.prompt or ""}])
+        turn = await self.open_turn(
+            request,
+            [{"role": "user", "content": body.prompt or ""}],
+            model=body.model,
+            max_tokens=num_predict(read_json(request)),
+        )
         return await answer(turn, engine, stream=body.stream is not False, generate=True)
 
 
@@ -122,7 +137,7 @@ class EmbedApi(OllamaApiView):
     async def post(self, request: Request):
         body = parse_body(request, self.request_model)
         engine = EmbedEngine(dict(read_json(request)), path=self.path)
-        turn = await self.open_turn(request, [])
+        turn = await self.open_turn(request, [], model=body.model)
         await answer_whole(turn, engine, failure_for(body.model))
         return Response(engine.result)
 

@@ -109,8 +109,16 @@ class ChatCompletionsApi(CompatApiView):
     async def post(self, request: Request):
         body = parse_body(request, ChatCompletionRequest)
         engine = engine_for(body)
+        max_tokens = (
+            body.max_completion_tokens
+            if body.max_completion_tokens is not None
+            else body.max_tokens
+        )
         turn = await self.open_turn(
-            request, [m.model_dump(exclude_none=True) for m in body.messages]
+            request,
+            [m.model_dump(exclude_none=True) for m in body.messages],
+            model=body.model,
+            max_tokens=max_tokens,
         )
         failed = failure_for(body.model)
         if body.stream:
@@ -131,7 +139,7 @@ class EmbeddingsApi(CompatApiView):
     async def post(self, request: Request):
         body = parse_body(request, EmbeddingRequest)
         engine = EmbedEngine(translate.embed_body(body))
-        turn = await self.open_turn(request, [])
+        turn = await self.open_turn(request, [], model=body.model)
         await answer_whole(turn, engine, failure_for(body.model))
         return Response(translate.embeddings(engine.result, body))
 
