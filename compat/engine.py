@@ -89,11 +89,14 @@ def turn_request_for(
     api_key: Any,
     api: str,
     messages: list[dict[str, Any]],
-    model: str,
-    max_tokens: int | None,
+    model: str = AUTO,
+    max_tokens: int | None = None,
 ) -> TurnRequest:
-    """A stateless turn: the last user message is the query, earlier turns the history;
-    `model` and `max_tokens` are what key scopes and the budget reservation read."""
+    """A stateless turn: the last user message is the query, earlier turns the history.
+
+    `model` and `max_tokens` (max_tokens / num_predict) are what key scopes and the token
+    budget reservation read (accounts/budget.py).
+    """
     last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=None)
     query = message_text(messages[last_user]) if last_user is not None else ""
     history = [

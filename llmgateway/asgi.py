@@ -28,7 +28,8 @@ from django.conf import settings  # noqa: E402
 
 from routing.ollama.reachability import probe_in_background  # noqa: E402
 
-probe_in_background(settings.OLLAMA_URL)
+for _ollama_url in settings.OLLAMA_URLS or [settings.OLLAMA_URL]:  # every fleet backend
+    probe_in_background(_ollama_url)
 
 # Daphne's CLI and `manage.py runserver` import daphne.server before they load this module
 # and build their HTTP factory after it; anywhere else (tests, other servers) nothing changes.

@@ -40,13 +40,6 @@ logger = logging.getLogger(__name__)
 NDJSON = "application/x-ndjson"
 
 
-def num_predict(body: dict) -> int | None:
-    """The request's own completion cap (`options.num_predict`), when it sets one."""
-    options = body.get("options")
-    value = options.get("num_predict") if isinstance(options, dict) else None
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
-
-
 def failure_for(model: str) -> FailureMap:
     return lambda exc: ollama_error(exc, model=model) if exc else LlmUnavailable()
 
@@ -98,6 +91,14 @@ async def answer(turn: Turn, engine, *, stream: bool, generate: bool = False):
     return Response(final_of(whole, text=whole.response, generate=generate))
 
 
+def num_predict(request: Request) -> int | None:
+    """The request's own completion cap (`options.num_predict`), which sizes its budget
+    reservation; -1 (Ollama's "no cap") and junk count as none."""
+    options = read_json(request).get("options")
+    value = options.get("num_predict") if isinstance(options, dict) else None
+    return value if type(value) is int and value > 0 else None
+
+
 class ChatApi(OllamaApiView):
     @chat_schema
     async def post(self, request: Request):
@@ -107,7 +108,7 @@ class ChatApi(OllamaApiView):
             request,
             [m.model_dump(exclude_none=True) for m in body.messages],
             model=body.model,
-            max_tokens=num_predict(read_json(request)),
+            max_tokens=num_predict(request),
         )
         return await answer(turn, engine, stream=body.stream is not False)
 
@@ -124,7 +125,7 @@ class GenerateApi(OllamaApiView):
             request,
             [{"role": "user", "content": body.prompt or ""}],
             model=body.model,
-            max_tokens=num_predict(read_json(request)),
+            max_tokens=num_predict(request),
         )
         return await answer(turn, engine, stream=body.stream is not False, generate=True)
 
