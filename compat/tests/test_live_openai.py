@@ -407,3 +407,14 @@ def test_a_key_scoped_to_other_models_is_refused_before_anything_is_counted(gate
     assert caught.value.body["code"] == "model_not_allowed"
     assert allowed.model == "qwen2.5:7b"
     assert [r.body["model"] for r in ollama.chat_requests] == ["qwen2.5:7b"]
+
+
+def test_requests_are_counted_by_route_in_the_shared_metrics(gateway, ollama, bob):
+    api = client(gateway, bob.key)
+    api.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "hi"}])
+    api.models.list()
+
+    by_path = httpx.get(f"{gateway.url}/api/metrics", timeout=10).json()["by_path"]
+
+    assert by_path["POST /v1/chat/completions"] >= 1
+    assert by_path["GET /v1/models"] >= 1
