@@ -258,3 +258,17 @@ def test_a_model_failing_mid_stream_ends_with_an_error_line(gateway, ollama, bob
 
     assert "unavailable" in caught.value.error
     assert ledger("ollama")[0].outcome == "error"
+
+
+def test_a_key_scoped_to_other_models_gets_ollamas_403(gateway, ollama, bob):
+    from accounts.models import ApiKey
+    from accounts.services import api_key_create
+
+    scoped = api_key_create(user=bob.user, name="scoped")
+    ApiKey.objects.filter(pk=scoped.api_key.pk).update(allowed_models=["qwen2.5:7b"])
+
+    with pytest.raises(ollama_lib.ResponseError) as caught:
+        client(gateway, scoped.raw_key).generate(model=MODEL, prompt="hi")
+
+    assert caught.value.status_code == 403
+    assert ollama.generate_requests == []

@@ -388,3 +388,33 @@ def test_image_sized_bodies_pass_on_v1_while_the_native_api_keeps_its_limit(gate
     assert compat.status_code == 200, compat.text[:300]
     assert ollama.chat_requests[-1].body["messages"][0]["images"] == [image]
     assert native.status_code == 413
+
+
+def test_a_key_scoped_to_other_models_is_refused_before_anything_is_counted(gateway, ollama, bob):
+    from accounts.models import ApiKey
+    from accounts.services import api_key_create
+
+    scoped = api_key_create(user=bob.user, name="scoped")
+    ApiKey.objects.filter(pk=scoped.api_key.pk).update(allowed_models=["qwen2.5:7b"])
+    api = client(gateway, scoped.raw_key)
+
+    with pytest.raises(openai.PermissionDeniedError) as caught:
+        api.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "hi"}])
+    allowed = api.chat.completions.create(
+        model="qwen2.5:7b", messages=[{"role": "user", "content": "hi"}]
+    )
+
+    assert caught.value.body["code"] == "model_not_allowed"
+    assert allowed.model == "qwen2.5:7b"
+    assert [r.body["model"] for r in ollama.chat_requests] == ["qwen2.5:7b"]
+
+
+def test_requests_are_counted_by_route_in_the_shared_metrics(gateway, ollama, bob):
+    api = client(gateway, bob.key)
+    api.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "hi"}])
+    api.models.list()
+
+    by_path = httpx.get(f"{gateway.url}/api/metrics", timeout=10).json()["by_path"]
+
+    assert by_path["POST /v1/chat/completions"] >= 1
+    assert by_path["GET /v1/models"] >= 1

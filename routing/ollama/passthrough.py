@@ -36,8 +36,6 @@ from routing.ollama.fleet_errors import ModelNotServedError
 # Listing, showing and version answer at once on a healthy server.
 QUICK_TIMEOUT = 10.0
 CONNECT_TIMEOUT = 5.0
-# Paths only administrators may reach (SPEC section 13: model management).
-MANAGEMENT_PATHS = frozenset({"/api/pull", "/api/delete", "/api/copy", "/api/create", "/api/push"})
 
 
 @dataclass(frozen=True)
