@@ -3,7 +3,12 @@
 Unlike the agent's langchain-ollama clients, this one moves Ollama's JSON unchanged: a
 request body goes out as the adapter built it, and a stream comes back line by line the
 moment Ollama writes each line (`stream_lines`), with the raw bytes kept so /ollama can
-forward them untouched. One httpx client per event loop keeps connections pooled.
+forward them untouched. One httpx client per event loop and backend keeps connections pooled.
+
+Calls that name a model (chat, generate, embed, show) get their backend from the fleet
+(routing/ollama/fleet.py) and move to another backend serving the model when the chosen one
+refuses the connection or answers 5xx before the first line; listings and model management
+go to the first backend of OLLAMA_URLS.
 
 Failures use the provider's vocabulary (routing/ollama/errors.py): Ollama unreachable, too
 slow or cut mid-answer is `OllamaUnreachable`; an error Ollama chose to send (404 unknown
@@ -25,7 +30,9 @@ import httpx
 from django.conf import settings
 
 from routing.ollama.chat_models import OLLAMA_CONNECTION_LIMITS
-from routing.ollama.errors import OllamaResponseError, OllamaUnreachable
+from routing.ollama.errors import OllamaError, OllamaResponseError, OllamaUnreachable
+from routing.ollama.fleet import Lease, configured_urls, fleet
+from routing.ollama.metering import meter_add
 
 # Listing, showing and version answer at once on a healthy server.
 QUICK_TIMEOUT = 10.0
@@ -47,10 +54,10 @@ _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, httpx.A
 )
 
 
-def _client() -> httpx.AsyncClient:
-    """This loop's client for the current OLLAMA_URL (tests change it between runs)."""
+def _client(base: str | None = None) -> httpx.AsyncClient:
+    """This loop's client for `base` (default: the fleet's first backend; tests change it)."""
     per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
-    base = settings.OLLAMA_URL
+    base = base or configured_urls()[0]
     client = per_loop.get(base)
     if client is None:
         client = per_loop[base] = httpx.AsyncClient(
@@ -85,10 +92,16 @@ async def request_json(
     `quick`: a listing that a healthy server answers at once, so a hung one fails fast.
     """
     timeout = QUICK_TIMEOUT if quick else settings.OLLAMA_TIMEOUT
-    try:
-        response = await _client().request(method, path, json=body, timeout=timeout)
-    except httpx.HTTPError as exc:
-        raise _unavailable(exc, path) from exc
+    model = _model_of(path, body)
+    if model is None:
+        try:
+            response = await _client().request(method, path, json=body, timeout=timeout)
+        except httpx.HTTPError as exc:
+            raise _unavailable(exc, path) from exc
+    else:
+        request = lambda client: client.request(method, path, json=body, timeout=timeout)  # noqa: E731
+        response, lease = await _on_fleet(model, path, request)
+        _settle(lease, response.status_code, response.content if response.is_success else b"")
     if response.status_code >= 400:
         raise _rejected(response.status_code, response.content)
     try:
@@ -106,12 +119,21 @@ async def stream_lines(path: str, body: dict[str, Any]) -> AsyncIterator[AsyncIt
     nobody waits for the rest (it stops generating). A non-streamed answer (`stream:
     false`) comes back as one line.
     """
-    client = _client()
-    request = client.build_request("POST", path, json=body)
-    try:
-        response = await client.send(request, stream=True)
-    except httpx.HTTPError as exc:
-        raise _unavailable(exc, path) from exc
+    model = _model_of(path, body)
+    lease: Lease | None = None
+    if model is None:
+        client = _client()
+        try:
+            response = await client.send(client.build_request("POST", path, json=body), stream=True)
+        except httpx.HTTPError as exc:
+            raise _unavailable(exc, path) from exc
+    else:
+        response, lease = await _on_fleet(
+            model,
+            path,
+            lambda client: client.send(client.build_request("POST", path, json=body), stream=True),
+        )
+    finished = _Finished()
     try:
         if response.status_code >= 400:
             try:
@@ -119,12 +141,27 @@ async def stream_lines(path: str, body: dict[str, Any]) -> AsyncIterator[AsyncIt
             except httpx.HTTPError as exc:
                 raise _unavailable(exc, path) from exc
             raise _rejected(response.status_code, content)
-        yield _lines(response, path)
+        yield _lines(response, path, finished)
+    except OllamaError as exc:
+        if lease is not None:
+            lease.failed(f"{path}: {exc}"[:200])
+            lease = None
+        raise
     finally:
         await response.aclose()
+        if lease is not None:
+            _settle(lease, response.status_code, finished.raw)
 
 
-async def _lines(response: httpx.Response, path: str) -> AsyncIterator[Line]:
+class _Finished:
+    """The last line of a stream, kept to meter it (its `done` line carries the timings)."""
+
+    raw = b""
+
+
+async def _lines(
+    response: httpx.Response, path: str, finished: _Finished | None = None
+) -> AsyncIterator[Line]:
     buffer = b""
     try:
         async for piece in response.aiter_raw():
@@ -132,11 +169,81 @@ async def _lines(response: httpx.Response, path: str) -> AsyncIterator[Line]:
             while (end := buffer.find(b"\n")) >= 0:
                 raw, buffer = buffer[: end + 1], buffer[end + 1 :]
                 if raw.strip():
-                    yield _parse(raw, path)
+                    line = _parse(raw, path)
+                    if finished is not None and line.data.get("done"):
+                        finished.raw = raw
+                    yield line
     except httpx.HTTPError as exc:
         raise _unavailable(exc, path) from exc
     if buffer.strip():  # a non-streamed body has no trailing newline
-        yield _parse(buffer + b"\n", path)
+        line = _parse(buffer + b"\n", path)
+        if finished is not None:
+            finished.raw = buffer
+        yield line
+
+
+# Calls whose body names a model go to a backend that serves it; management calls (pull,
+# delete...) stay on the first backend (`pull_models --backend` reaches the others).
+_FLEET_PATHS = frozenset(
+    {"/api/chat", "/api/generate", "/api/embed", "/api/embeddings", "/api/show"}
+)
+
+
+def _model_of(path: str, body: dict[str, Any] | None) -> str | None:
+    model = (body or {}).get("model") if path in _FLEET_PATHS else None
+    return model if isinstance(model, str) and model else None
+
+
+async def _on_fleet(model: str, path: str, send) -> tuple[httpx.Response, Lease]:
+    """Send on a backend the fleet picks; a refused connection or a 5xx moves to another."""
+    tried: list[str] = []
+    last: BaseException | None = None
+    while True:
+        try:
+            lease = await fleet().acquire(model, exclude=tried)
+        except OllamaError:
+            if last is not None:
+                raise last from None
+            raise
+        try:
+            response = await send(_client(lease.url))
+        except httpx.HTTPError as exc:
+            lease.failed(
+                f"{type(exc).__name__}: {exc}"[:200], refused=isinstance(exc, httpx.ConnectError)
+            )
+            tried.append(lease.url)
+            last = _unavailable(exc, path)
+            continue
+        except BaseException:
+            lease.ended()
+            raise
+        if response.status_code >= 500:
+            content = await response.aread()
+            await response.aclose()
+            lease.failed(f"HTTP {response.status_code} on {path}")
+            tried.append(lease.url)
+            last = _rejected(response.status_code, content)
+            continue
+        return response, lease
+
+
+def _settle(lease: Lease, status: int, final: bytes) -> None:
+    """Release the lease; a successful answer's Ollama timings go to the request's meter."""
+    if status >= 400 or not final.strip():
+        lease.ended()  # the request's fault (404, 400), or the client left before the end
+        return
+    lease.succeeded()
+    try:
+        data = json.loads(final) if final.strip() else {}
+    except ValueError:
+        return
+    if isinstance(data, dict):
+        seconds = sum(
+            value / 1e9
+            for key in ("load_duration", "prompt_eval_duration", "eval_duration")
+            if isinstance(value := data.get(key), int | float) and value > 0
+        )
+        meter_add(seconds)
 
 
 def _parse(raw: bytes, path: str) -> Line:
