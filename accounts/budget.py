@@ -200,29 +200,90 @@ async def admission_check(*, user, api_key, model: str, estimate: int) -> Reserv
 
     Raises ModelNotAllowed (403), BudgetExceeded (429) or KeyRateLimited (429), each with
     Retry-After where waiting helps. The returned reservation must be settled or released.
+    The chat turn does the same in phases, sharing its round trip with the quota and the
+    cache: `budget_enqueue`, then `budget_reserved` or `budget_unreserved`.
     """
+    ticket = _budget_ticket(user=user, api_key=api_key, model=model, estimate=estimate)
+    try:
+        with timed("redis"):
+            result = await async_redis().eval(_RESERVE, *ticket.script_args)
+    except REDIS_DOWN_ERRORS as exc:
+        return await budget_unreserved(ticket, exc)
+    return await budget_reserved(ticket, result)
+
+
+@dataclass(frozen=True)
+class BudgetTicket:
+    """One request's reservation in flight: its counters and the script's arguments."""
+
+    estimate: int
+    counters: list[Counter]
+    now: datetime
+    script_args: tuple
+
+    def settling(self) -> list[tuple[str, int]]:
+        return [(c.key, c.period.ttl(self.now.timestamp())) for c in self.counters if c.settles]
+
+
+def _budget_ticket(*, user, api_key, model: str, estimate: int) -> BudgetTicket:
     model_check(api_key, model)
     now = datetime.now(UTC)
     counters = request_counters(user, api_key, estimate, now)
     args: list[int] = []
     for c in counters:
         args += [UNLIMITED if c.limit is None else c.limit, c.amount, c.period.ttl(now.timestamp())]
-    try:
-        with timed("redis"):
-            result = await async_redis().eval(
-                _RESERVE, len(counters), *(c.key for c in counters), *args
-            )
-    except REDIS_DOWN_ERRORS as exc:
-        logger.warning("budget check skipped, Redis unavailable (fail-open): %s", exc)
-        await recorders.record_redis_fallback("budget_fail_open")
-        return Reservation(estimate=estimate, done=True)
+    script_args = (len(counters), *(c.key for c in counters), *args)
+    return BudgetTicket(estimate=estimate, counters=counters, now=now, script_args=script_args)
+
+
+def budget_enqueue(pipe, *, user, api_key, model: str, estimate: int) -> BudgetTicket:
+    """Check the key's model scope (403 now), then add the reservation script to `pipe`."""
+    ticket = _budget_ticket(user=user, api_key=api_key, model=model, estimate=estimate)
+    pipe.eval(_RESERVE, *ticket.script_args)
+    return ticket
+
+
+async def budget_reserved(ticket: BudgetTicket, result) -> Reservation:
+    """The reservation the script made, or the refusal (429) when a counter had no room."""
     if int(result[0]) != 0:
         await recorders.record_quota_rejection()
-        raise _refusal(counters[int(result[0]) - 1], now.timestamp())
-    settling = [(c.key, c.period.ttl(now.timestamp())) for c in counters if c.settles]
+        raise _refusal(ticket.counters[int(result[0]) - 1], ticket.now.timestamp())
     return Reservation(
-        estimate=estimate, settling=settling, remaining=_remaining(counters, result[1:])
+        estimate=ticket.estimate,
+        settling=ticket.settling(),
+        remaining=_remaining(ticket.counters, result[1:]),
     )
+
+
+async def budget_discard(ticket: BudgetTicket, result) -> None:
+    """Give back what the script reserved, for a request refused for another reason."""
+    if int(result[0]) == 0:
+        reservation = Reservation(estimate=ticket.estimate, settling=ticket.settling())
+        await reservation_release(reservation)
+
+
+async def budget_unreserved(ticket: BudgetTicket, error: Exception) -> Reservation:
+    """Redis is down: admitted without limits (fail-open, logged), as the quota's `open`."""
+    logger.warning("budget check skipped, Redis unavailable (fail-open): %s", error)
+    await recorders.record_redis_fallback("budget_fail_open")
+    return Reservation(estimate=ticket.estimate, done=True)
+
+
+def reservation_settle_fill(reservation: Reservation, tokens: int):
+    """`reservation_settle`'s commands for a caller's pipeline (None: nothing to write).
+
+    Marks the reservation settled; the caller writes the commands (best effort: with Redis
+    down the counters keep the estimate instead of the real count).
+    """
+    if reservation.done:
+        return None
+    reservation.done = True
+    delta = max(0, int(tokens)) - reservation.estimate
+    if delta == 0 or not reservation.settling:
+        return None
+    keys = [key for key, _ in reservation.settling]
+    ttl = max(ttl for _, ttl in reservation.settling)
+    return lambda pipe: pipe.eval(_SETTLE, len(keys), *keys, delta, ttl)
 
 
 async def reservation_settle(reservation: Reservation, tokens: int) -> None:
@@ -230,17 +291,14 @@ async def reservation_settle(reservation: Reservation, tokens: int) -> None:
 
     Once per reservation; later calls (e.g. a release after a settle) do nothing.
     """
-    if reservation.done:
+    fill = reservation_settle_fill(reservation, tokens)
+    if fill is None:
         return
-    reservation.done = True
-    delta = max(0, int(tokens)) - reservation.estimate
-    if delta == 0 or not reservation.settling:
-        return
-    keys = [key for key, _ in reservation.settling]
-    ttl = max(ttl for _, ttl in reservation.settling)
     try:
         with timed("redis"):
-            await async_redis().eval(_SETTLE, len(keys), *keys, delta, ttl)
+            async with async_redis().pipeline(transaction=False) as pipe:
+                fill(pipe)
+                await pipe.execute()
     except REDIS_DOWN_ERRORS as exc:
         # The counter keeps the estimate instead of the real count; logged, never fatal.
         logger.warning("budget not settled, Redis unavailable: %s", exc)

@@ -1,21 +1,22 @@
-"""The input guard over a stateless request: every user turn is checked before any model call.
+"""The input guard over a stateless request, before any model call.
 
-The check itself is the agent's (`routing.agent.nodes.input_guard.inspect`). The policy for
-a client-sent history follows the agent's: the last user turn decides whether the request
-is refused; an earlier user turn the guard refuses is dropped with the replies that
-followed it, so one refused message does not refuse every later turn of a chat whose
-client keeps resending it.
+The verdict is the agent's own (`routing.agent.guards.check.inspect_turns`, the check the
+input-guard node makes): the last user message is the query, and every earlier user and
+assistant turn the client sends is checked too (a client can forge either). One refused
+turn refuses the whole request with the polite refusal, and none of it reaches a model.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 
-from routing.agent.nodes.input_guard import inspect
+from routing.agent.guards.check import inspect_turns
 from routing.agent.prompts import REFUSALS, localized
+
+CHECKED_ROLES = ("user", "assistant")
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,6 @@ class GuardResult:
 
     reason: str | None = None
     refusal: str = ""
-    messages: list[dict[str, Any]] = field(default_factory=list)
-    dropped: int = 0
 
     @property
     def blocked(self) -> bool:
@@ -47,27 +46,20 @@ def message_text(message: dict[str, Any]) -> str:
 
 
 def guard_messages(messages: list[dict[str, Any]]) -> GuardResult:
-    """Check every user turn; refuse on the last, drop refused earlier ones."""
-    max_chars = settings.INPUT_MAX_CHARS
+    """Check the last user message and every other user/assistant turn."""
     last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=None)
-    if last_user is not None:
-        query = message_text(messages[last_user])
-        verdict = inspect(query, max_chars=max_chars)
-        if verdict.blocked:
-            return GuardResult(verdict.reason, localized(REFUSALS[verdict.reason], query))
-    kept: list[dict[str, Any]] = []
-    skipping = False
-    for index, message in enumerate(messages):
-        role = message.get("role")
-        if role == "user":
-            skipping = (
-                index != last_user and inspect(message_text(message), max_chars=max_chars).blocked
-            )
-        if not skipping or role == "system":
-            kept.append(message)
-    return GuardResult(messages=kept, dropped=len(messages) - len(kept))
+    query = message_text(messages[last_user]) if last_user is not None else ""
+    turns = [
+        (str(m.get("role")), message_text(m))
+        for i, m in enumerate(messages)
+        if i != last_user and m.get("role") in CHECKED_ROLES
+    ]
+    verdict, _ = inspect_turns(query, turns, max_chars=settings.INPUT_MAX_CHARS)
+    if not verdict.blocked:
+        return GuardResult()
+    return GuardResult(verdict.reason, localized(REFUSALS[verdict.reason], query))
 
 
 def guard_prompt(prompt: str) -> GuardResult:
     """The same check for /api/generate's single prompt."""
-    return guard_messages([{"role": "user", "content": prompt}] if prompt else [])
+    return guard_messages([{"role": "user", "content": prompt}])

@@ -82,6 +82,8 @@ QUERY_HARD_CAP_CHARS = 32_000
 OUTPUT_MAX_RETRIES = env_int("OUTPUT_MAX_RETRIES", 2, minimum=0)
 COMPLEXITY_THRESHOLD = env_int("COMPLEXITY_THRESHOLD", 100, minimum=1)
 SSE_HEARTBEAT_SECONDS = env_float("SSE_HEARTBEAT_SECONDS", 10.0, minimum=0.05)
+# /health runs its checks at most this often per process; others get the last result.
+HEALTH_CACHE_SECONDS = env_float("HEALTH_CACHE_SECONDS", 1.0, minimum=0.0)
 WEB_SEARCH_TIMEOUT = env_float("WEB_SEARCH_TIMEOUT", 8.0, minimum=0.1)
 # Dotted path of the web search backend; tests point it at a fake (see routing/agent/web_search.py).
 WEB_SEARCH_BACKEND = env_str("WEB_SEARCH_BACKEND", "routing.agent.tools.web_search.DdgsBackend")

@@ -1,14 +1,25 @@
-"""GET /health: real checks of the database, Redis and Ollama (SPEC section 6)."""
+"""GET /health: real checks of the database, Redis and Ollama (SPEC section 6).
+
+The checks run at most once a second per process (HEALTH_CACHE_SECONDS): a load
+balancer or a monitoring system asking many times a second gets the last result without
+costing a thread hop, a database query, a Redis PING and the fleet's status each time.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
+from typing import Any
+
+from adrf.views import APIView
+from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import DatabaseError, connection
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from core.redis_client import REDIS_DOWN_ERRORS, sync_redis
 from routing.ollama.fleet_status import fleet_status, ollama_check
@@ -72,6 +83,47 @@ HealthResponse = inline_serializer(
 )
 
 
+class _LastResult:
+    """The latest checks and when they expire; one thread runs the checks at a time."""
+
+    def __init__(self) -> None:
+        self.body: dict[str, Any] | None = None
+        self.status = 200
+        self.expires = 0.0
+        self.lock = threading.Lock()
+
+    def fresh(self) -> bool:
+        return self.body is not None and time.monotonic() < self.expires
+
+    def forget(self) -> None:
+        self.expires = 0.0
+
+    def refresh(self) -> None:
+        with self.lock:
+            if self.fresh():  # another request refreshed it while this one waited
+                return
+            self.body, self.status = run_checks()
+            self.expires = time.monotonic() + settings.HEALTH_CACHE_SECONDS
+
+
+_last = _LastResult()
+
+
+def run_checks() -> tuple[dict[str, Any], int]:
+    """The health body and its status: 503 only when the database is down."""
+    ollama, backends = check_ollama()
+    checks = {"database": check_database(), "redis": check_redis(), "ollama": ollama}
+    healthy = all(state == "ok" for state in checks.values())
+    # Only a missing database makes the gateway unable to serve anything at all.
+    status_code = 503 if checks["database"] != "ok" else 200
+    body = {
+        "status": "ok" if healthy else "degraded",
+        "checks": checks,
+        "ollama_backends": backends,
+    }
+    return body, status_code
+
+
 class HealthView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -82,17 +134,7 @@ class HealthView(APIView):
         auth=[],
         tags=["monitoring"],
     )
-    def get(self, request: Request) -> Response:
-        ollama, backends = check_ollama()
-        checks = {"database": check_database(), "redis": check_redis(), "ollama": ollama}
-        healthy = all(state == "ok" for state in checks.values())
-        # Only a missing database makes the gateway unable to serve anything at all.
-        status_code = 503 if checks["database"] != "ok" else 200
-        return Response(
-            {
-                "status": "ok" if healthy else "degraded",
-                "checks": checks,
-                "ollama_backends": backends,
-            },
-            status=status_code,
-        )
+    async def get(self, request: Request) -> Response:
+        if not _last.fresh():
+            await sync_to_async(_last.refresh)()
+        return Response(_last.body, status=_last.status)

@@ -13,6 +13,8 @@ TEST_DEFAULTS = {
     "OLLAMA_URL": "http://127.0.0.1:9",  # nothing listens there; tests point at their server
     "WEB_SEARCH_BACKEND": "routing.tests.fakes.FakeSearchBackend",
     "LOG_LEVEL": "WARNING",
+    # Each test sees its own dependencies' state; the cache has a test of its own.
+    "HEALTH_CACHE_SECONDS": "0",
     "SECRET_KEY": "test-only-secret-key-0123456789-abcdefghijklmnop",
     "JWT_SECRET": "test-only-jwt-secret-0123456789-abcdefghijklmnop",
     # Tests script the LLM classifier; the pre-router's own tests turn fast routing on.

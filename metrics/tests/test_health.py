@@ -46,3 +46,19 @@ def test_it_reports_ok_when_every_dependency_answers(api_client, ollama_server):
     assert body["ollama_backends"] == [{"url": ollama_server.url, "state": "up", "error": ""}]
     # The probes never load a model: no /api/chat, /api/generate or /api/show.
     assert {r.path for r in ollama_server.requests} == {"/api/tags", "/api/ps", "/api/version"}
+
+
+@pytest.mark.django_db
+def test_checks_run_at_most_once_per_cache_period(api_client, ollama_server, settings):
+    from metrics.health import _last
+
+    settings.HEALTH_CACHE_SECONDS = 60
+    _last.forget()
+    try:
+        first = api_client.get("/health").json()
+        probes = len(ollama_server.requests)
+        for _ in range(5):
+            assert api_client.get("/health").json() == first
+        assert len(ollama_server.requests) == probes
+    finally:
+        _last.forget()

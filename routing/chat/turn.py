@@ -2,11 +2,13 @@
 
 Authentication is the view's. Then, in order:
 
-    admit     quota, and the cache lookup ........... one Redis round trip
-              conversation, history, question ....... one thread hop (stateful turns)
+    admit     key scope (403); quota (429), token budgets (429)
+              and the cache lookup ..................... one Redis round trip
+              conversation, history, question .......... one thread hop (stateful turns)
     answer    the cached answer, or the engine (the agent for "auto", or one model)
-    close     the answer and its usage ledger row ... one thread hop
-              usage counters, metrics, cache store .. one Redis round trip
+    close     the answer and its usage ledger row ...... one thread hop
+              usage counters, metrics, budget settle,
+              cache store .............................. one Redis round trip
 
 Every protocol calls these: `/api/chat/` (`turn_answer`), `/api/chat/stream`
 (`turn_events`), and the `/v1` and `/ollama` adapters, whose turns are stateless (the
@@ -31,10 +33,13 @@ from django.db import DatabaseError
 
 from accounts.budget import (
     Reservation,
-    admission_check,
+    budget_discard,
+    budget_enqueue,
     budget_estimate,
+    budget_reserved,
+    budget_unreserved,
     reservation_release,
-    reservation_settle,
+    reservation_settle_fill,
 )
 from accounts.quota import (
     QuotaStatus,
@@ -45,7 +50,7 @@ from accounts.quota import (
 )
 from accounts.scopes import AUTO_MODEL
 from conversations.models import Conversation
-from core.errors import GatewayError, LlmUnavailable
+from core.errors import LlmUnavailable
 from core.redis_client import REDIS_DOWN_ERRORS, async_redis
 from core.request_context import current_facts
 from core.timing import RequestTiming, current_timing, timed, timing_start
@@ -166,36 +171,16 @@ async def turn_admit(request: TurnRequest) -> Turn:
 
 async def _admit(turn: Turn) -> bool:
     """Admit the turn; False when its client left before anything was stored."""
-    cached_raw, ticket = await _quota_and_cache_lookup(turn)
+    cached_raw, ticket = await _limits_and_cache_lookup(turn)
     if turn.abandoned:
         if ticket is not None:
             await quota_refund(ticket)
+        await reservation_release(turn.reservation)
         return False
-    turn.reservation = await _budget_admit(turn, ticket)
     try:
         return await _open(turn, cached_raw)
     except BaseException:
         await reservation_release(turn.reservation)
-        raise
-
-
-async def _budget_admit(turn: Turn, ticket) -> Reservation:
-    """Key scope (403) and token budgets (429): reserve the request's estimate, or refuse
-    it and give the quota unit back. Settled in `turn_close`."""
-    request = turn.request
-    prompt_chars = len(request.query) + sum(
-        len(str(m.get("content") or "")) for m in request.history
-    )
-    try:
-        return await admission_check(
-            user=request.user,
-            api_key=request.api_key,
-            model=request.model,
-            estimate=budget_estimate(prompt_chars=prompt_chars, max_tokens=request.max_tokens),
-        )
-    except GatewayError:
-        if ticket is not None:
-            await quota_refund(ticket)
         raise
 
 
@@ -217,29 +202,54 @@ async def _open(turn: Turn, cached_raw) -> bool:
     return True
 
 
-async def _quota_and_cache_lookup(turn: Turn):
-    """One round trip: the quota's count script, and the cache GET when it may apply.
+async def _limits_and_cache_lookup(turn: Turn):
+    """One round trip: the quota's count, the key scope and token budgets' reservation
+    (settled in `turn_close`), and the cache GET when it may apply.
 
-    A stored conversation may still turn out to have history; its lookup is then ignored.
+    A refusal by one gives back what the others took. A stored conversation may still turn
+    out to have history; its cache lookup is then ignored.
     """
     request = turn.request
     turn.cache_lookup = request.stateful and not request.history
+    prompt_chars = len(request.query) + sum(
+        len(str(m.get("content") or "")) for m in request.history
+    )
+    estimate = budget_estimate(prompt_chars=prompt_chars, max_tokens=request.max_tokens)
+    quota_ticket = budget_ticket = None
     try:
         with timed("redis"):
             async with async_redis().pipeline(transaction=False) as pipe:
-                ticket = quota_enqueue(pipe, user=request.user)
+                # The key's model scope is checked here, before anything is counted (403).
+                budget_ticket = budget_enqueue(
+                    pipe,
+                    user=request.user,
+                    api_key=request.api_key,
+                    model=request.model,
+                    estimate=estimate,
+                )
+                quota_ticket = quota_enqueue(pipe, user=request.user)
                 if turn.cache_lookup:
                     pipe.get(cache_key(request.query))
                 results = await pipe.execute()
     except REDIS_DOWN_ERRORS as exc:
-        turn.quota = await quota_after_failure(ticket, exc)
+        turn.quota = await quota_after_failure(quota_ticket, exc)
+        turn.reservation = await budget_unreserved(budget_ticket, exc)
         if turn.cache_lookup:
             logger.warning("response cache lookup skipped, Redis unavailable: %s", exc)
             await recorders.record_redis_fallback("cache_skipped")
             turn.cache_lookup = False
         return None, None
-    turn.quota = await quota_settle(ticket, results[0])
-    return (results[1] if turn.cache_lookup else None), ticket
+    try:
+        turn.quota = await quota_settle(quota_ticket, results[1])
+    except BaseException:
+        await budget_discard(budget_ticket, results[0])
+        raise
+    try:
+        turn.reservation = await budget_reserved(budget_ticket, results[0])
+    except BaseException:
+        await quota_refund(quota_ticket)
+        raise
+    return (results[2] if turn.cache_lookup else None), quota_ticket
 
 
 def _close_abandoned(turn: Turn, admission: asyncio.Future) -> None:
@@ -391,10 +401,12 @@ async def turn_close(
     turn.closed = True
     request = turn.request
     served_from_cache = turn.cached is not None
-    if turn.reservation is not None:
-        # Ollama's real counts replace the estimate; a cached answer cost Ollama nothing.
-        spent = answer.prompt_tokens + answer.completion_tokens if answer else 0
-        await reservation_settle(turn.reservation, 0 if served_from_cache else spent)
+    # The budget reservation is settled to Ollama's real counts (a cached answer cost Ollama
+    # nothing) in the closing round trip.
+    spent = (
+        answer.prompt_tokens + answer.completion_tokens if answer and not served_from_cache else 0
+    )
+    fills = [reservation_settle_fill(turn.reservation, spent)] if turn.reservation else []
     usage = UsageEntry(
         user_id=request.user.pk,
         api_key_id=getattr(request.api_key, "pk", None),
@@ -418,11 +430,11 @@ async def turn_close(
         )
     except DatabaseError:
         await ledger_outbox_push(usage)
+        await usage_publish(usage, *filter(None, fills))
         raise
-    extra = []
     fresh = answer is not None and not served_from_cache and not interrupted
     if fresh and answer.cacheable and turn.cacheable:
-        extra.append(cache_store_fill(request.query, chat_response_body(turn, answer)))
+        fills.append(cache_store_fill(request.query, chat_response_body(turn, answer)))
     with timed("redis"):
-        await usage_publish(usage, *extra)
+        await usage_publish(usage, *filter(None, fills))
     await ledger_outbox_drain_due()

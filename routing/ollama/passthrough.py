@@ -3,12 +3,11 @@
 Unlike the agent's langchain-ollama clients, this one moves Ollama's JSON unchanged: a
 request body goes out as the adapter built it, and a stream comes back line by line the
 moment Ollama writes each line (`stream_lines`), with the raw bytes kept so /ollama can
-forward them untouched. One httpx client per event loop and backend keeps connections pooled.
+forward them untouched. One httpx client per event loop keeps connections pooled.
 
-Calls that name a model (chat, generate, embed, show) get their backend from the fleet
-(routing/ollama/fleet.py) and move to another backend serving the model when the chosen one
-refuses the connection or answers 5xx before the first line; listings and model management
-go to the first backend of OLLAMA_URLS.
+Each model call goes to the backend the fleet picks for its model (routing/ollama/fleet.py)
+when there are several backends or a concurrency cap, holding its lease for the whole call
+(a stream included); listings are the union over every backend.
 
 Failures use the provider's vocabulary (routing/ollama/errors.py): Ollama unreachable, too
 slow or cut mid-answer is `OllamaUnreachable`; an error Ollama chose to send (404 unknown
@@ -31,8 +30,8 @@ from django.conf import settings
 
 from routing.ollama.chat_models import OLLAMA_CONNECTION_LIMITS
 from routing.ollama.errors import OllamaError, OllamaResponseError, OllamaUnreachable
-from routing.ollama.fleet import Lease, configured_urls, fleet
-from routing.ollama.metering import meter_add
+from routing.ollama.fleet import configured_urls, fleet
+from routing.ollama.fleet_errors import ModelNotServedError
 
 # Listing, showing and version answer at once on a healthy server.
 QUICK_TIMEOUT = 10.0
@@ -54,10 +53,9 @@ _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, httpx.A
 )
 
 
-def _client(base: str | None = None) -> httpx.AsyncClient:
-    """This loop's client for `base` (default: the fleet's first backend; tests change it)."""
+def _client(base: str) -> httpx.AsyncClient:
+    """This loop's client for the backend at `base`."""
     per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
-    base = base or configured_urls()[0]
     client = per_loop.get(base)
     if client is None:
         client = per_loop[base] = httpx.AsyncClient(
@@ -66,6 +64,43 @@ def _client(base: str | None = None) -> httpx.AsyncClient:
             timeout=httpx.Timeout(settings.OLLAMA_TIMEOUT, connect=CONNECT_TIMEOUT),
         )
     return client
+
+
+@asynccontextmanager
+async def _backend(model: str | None) -> AsyncIterator[str]:
+    """The base URL to call for `model`, leased from the fleet when it has a choice to make.
+
+    One backend without a cap needs no bookkeeping. Otherwise the lease is held until the
+    call ends and released with its outcome (a failure counts against the backend's
+    breaker; a 404 means its model list was stale). A model no backend lists is Ollama's
+    404, so the adapters can name it.
+    """
+    urls = configured_urls()
+    if model is None or (len(urls) == 1 and not settings.OLLAMA_MAX_CONCURRENCY):
+        yield urls[0]
+        return
+    try:
+        lease = await fleet().acquire(model)
+    except ModelNotServedError:
+        raise OllamaResponseError(f"model '{model}' not found", model=model, status=404) from None
+    try:
+        yield lease.url
+    except OllamaUnreachable as exc:
+        lease.failed(str(exc)[:200])
+        raise
+    except OllamaResponseError as exc:
+        if exc.status is None or exc.status >= 500:
+            lease.failed(str(exc)[:200])
+        else:
+            if exc.status == 404:
+                fleet().forget_model(lease.backend, model)
+            lease.ended()
+        raise
+    except BaseException:
+        lease.ended()
+        raise
+    else:
+        lease.succeeded()
 
 
 def _unavailable(exc: BaseException, path: str) -> OllamaUnreachable:
@@ -92,16 +127,17 @@ async def request_json(
     `quick`: a listing that a healthy server answers at once, so a hung one fails fast.
     """
     timeout = QUICK_TIMEOUT if quick else settings.OLLAMA_TIMEOUT
-    model = _model_of(path, body)
-    if model is None:
-        try:
-            response = await _client().request(method, path, json=body, timeout=timeout)
-        except httpx.HTTPError as exc:
-            raise _unavailable(exc, path) from exc
-    else:
-        request = lambda client: client.request(method, path, json=body, timeout=timeout)  # noqa: E731
-        response, lease = await _on_fleet(model, path, request)
-        _settle(lease, response.status_code, response.content if response.is_success else b"")
+    async with _backend((body or {}).get("model")) as base:
+        return await _request_json(base, method, path, body, timeout)
+
+
+async def _request_json(
+    base: str, method: str, path: str, body: dict[str, Any] | None, seconds: float
+) -> Any:
+    try:
+        response = await _client(base).request(method, path, json=body, timeout=seconds)
+    except httpx.HTTPError as exc:
+        raise _unavailable(exc, path) from exc
     if response.status_code >= 400:
         raise _rejected(response.status_code, response.content)
     try:
@@ -119,49 +155,26 @@ async def stream_lines(path: str, body: dict[str, Any]) -> AsyncIterator[AsyncIt
     nobody waits for the rest (it stops generating). A non-streamed answer (`stream:
     false`) comes back as one line.
     """
-    model = _model_of(path, body)
-    lease: Lease | None = None
-    if model is None:
-        client = _client()
+    async with _backend(body.get("model")) as base:
+        client = _client(base)
+        request = client.build_request("POST", path, json=body)
         try:
-            response = await client.send(client.build_request("POST", path, json=body), stream=True)
+            response = await client.send(request, stream=True)
         except httpx.HTTPError as exc:
             raise _unavailable(exc, path) from exc
-    else:
-        response, lease = await _on_fleet(
-            model,
-            path,
-            lambda client: client.send(client.build_request("POST", path, json=body), stream=True),
-        )
-    finished = _Finished()
-    try:
-        if response.status_code >= 400:
-            try:
-                content = await response.aread()
-            except httpx.HTTPError as exc:
-                raise _unavailable(exc, path) from exc
-            raise _rejected(response.status_code, content)
-        yield _lines(response, path, finished)
-    except OllamaError as exc:
-        if lease is not None:
-            lease.failed(f"{path}: {exc}"[:200])
-            lease = None
-        raise
-    finally:
-        await response.aclose()
-        if lease is not None:
-            _settle(lease, response.status_code, finished.raw)
+        try:
+            if response.status_code >= 400:
+                try:
+                    content = await response.aread()
+                except httpx.HTTPError as exc:
+                    raise _unavailable(exc, path) from exc
+                raise _rejected(response.status_code, content)
+            yield _lines(response, path)
+        finally:
+            await response.aclose()
 
 
-class _Finished:
-    """The last line of a stream, kept to meter it (its `done` line carries the timings)."""
-
-    raw = b""
-
-
-async def _lines(
-    response: httpx.Response, path: str, finished: _Finished | None = None
-) -> AsyncIterator[Line]:
+async def _lines(response: httpx.Response, path: str) -> AsyncIterator[Line]:
     buffer = b""
     try:
         async for piece in response.aiter_raw():
@@ -169,81 +182,11 @@ async def _lines(
             while (end := buffer.find(b"\n")) >= 0:
                 raw, buffer = buffer[: end + 1], buffer[end + 1 :]
                 if raw.strip():
-                    line = _parse(raw, path)
-                    if finished is not None and line.data.get("done"):
-                        finished.raw = raw
-                    yield line
+                    yield _parse(raw, path)
     except httpx.HTTPError as exc:
         raise _unavailable(exc, path) from exc
     if buffer.strip():  # a non-streamed body has no trailing newline
-        line = _parse(buffer + b"\n", path)
-        if finished is not None:
-            finished.raw = buffer
-        yield line
-
-
-# Calls whose body names a model go to a backend that serves it; management calls (pull,
-# delete...) stay on the first backend (`pull_models --backend` reaches the others).
-_FLEET_PATHS = frozenset(
-    {"/api/chat", "/api/generate", "/api/embed", "/api/embeddings", "/api/show"}
-)
-
-
-def _model_of(path: str, body: dict[str, Any] | None) -> str | None:
-    model = (body or {}).get("model") if path in _FLEET_PATHS else None
-    return model if isinstance(model, str) and model else None
-
-
-async def _on_fleet(model: str, path: str, send) -> tuple[httpx.Response, Lease]:
-    """Send on a backend the fleet picks; a refused connection or a 5xx moves to another."""
-    tried: list[str] = []
-    last: BaseException | None = None
-    while True:
-        try:
-            lease = await fleet().acquire(model, exclude=tried)
-        except OllamaError:
-            if last is not None:
-                raise last from None
-            raise
-        try:
-            response = await send(_client(lease.url))
-        except httpx.HTTPError as exc:
-            lease.failed(
-                f"{type(exc).__name__}: {exc}"[:200], refused=isinstance(exc, httpx.ConnectError)
-            )
-            tried.append(lease.url)
-            last = _unavailable(exc, path)
-            continue
-        except BaseException:
-            lease.ended()
-            raise
-        if response.status_code >= 500:
-            content = await response.aread()
-            await response.aclose()
-            lease.failed(f"HTTP {response.status_code} on {path}")
-            tried.append(lease.url)
-            last = _rejected(response.status_code, content)
-            continue
-        return response, lease
-
-
-def _settle(lease: Lease, status: int, final: bytes) -> None:
-    """Release the lease; a successful answer's Ollama timings go to the request's meter."""
-    if status >= 400 or not final.strip():
-        lease.ended()  # the request's fault (404, 400), or the client left before the end
-        return
-    lease.succeeded()
-    try:
-        data = json.loads(final) if final.strip() else {}
-    except ValueError:
-        return
-    if isinstance(data, dict):
-        seconds = sum(
-            value / 1e9
-            for key in ("load_duration", "prompt_eval_duration", "eval_duration")
-            if isinstance(value := data.get(key), int | float) and value > 0
-        )
-        meter_add(seconds)
+        yield _parse(buffer + b"\n", path)
 
 
 def _parse(raw: bytes, path: str) -> Line:
@@ -259,11 +202,37 @@ def _parse(raw: bytes, path: str) -> Line:
     return Line(raw=raw, data=data)
 
 
+async def _listing(path: str) -> list[dict[str, Any]]:
+    """The `models` of `path` on every backend, each model once (first backend wins);
+    backends that fail are left out, unless every one does."""
+    urls = configured_urls()
+    answers = await asyncio.gather(
+        *(_request_json(url, "GET", path, None, QUICK_TIMEOUT) for url in urls),
+        return_exceptions=True,
+    )
+    failures = [a for a in answers if isinstance(a, BaseException)]
+    if len(failures) == len(answers):
+        raise failures[0]
+    for failure in failures:
+        if not isinstance(failure, OllamaError):
+            raise failure
+    seen: dict[str, dict[str, Any]] = {}
+    for answer in answers:
+        models = answer.get("models") if isinstance(answer, dict) else None
+        for entry in models or []:
+            if isinstance(entry, dict):
+                seen.setdefault(str(entry.get("model") or entry.get("name")), entry)
+    return list(seen.values())
+
+
 async def served_models() -> list[dict[str, Any]]:
-    """Ollama's /api/tags entries."""
-    data = await request_json("GET", "/api/tags", quick=True)
-    models = data.get("models") if isinstance(data, dict) else None
-    return [m for m in models or [] if isinstance(m, dict)]
+    """The /api/tags entries of every backend."""
+    return await _listing("/api/tags")
+
+
+async def loaded_models() -> list[dict[str, Any]]:
+    """The /api/ps entries of every backend."""
+    return await _listing("/api/ps")
 
 
 @dataclass(frozen=True)
@@ -278,7 +247,8 @@ class RawAnswer:
 async def request_raw(method: str, path: str, body: dict[str, Any] | None = None) -> RawAnswer:
     """One call whose answer is handed on untouched (delete, copy)."""
     try:
-        response = await _client().request(method, path, json=body)
+        # Model management acts on the first backend (OLLAMA_URLS order).
+        response = await _client(configured_urls()[0]).request(method, path, json=body)
     except httpx.HTTPError as exc:
         raise _unavailable(exc, path) from exc
     if response.status_code >= 400:

@@ -17,7 +17,7 @@ import numpy as np
 from django.conf import settings
 
 from routing.agent.router.dataset import DATA_DIR
-from routing.textclf import TextClassifier, load
+from routing.textclf.model import TextClassifier, load
 
 INTENT_FILE = "intent.npz"
 COMPLEXITY_FILE = "complexity.npz"
