@@ -69,8 +69,8 @@ def test_the_report_finds_a_person_by_email_and_lists_people_and_keys(keyed):
 
     assert person["totals"]["total_tokens"] == 50
     assert "By key" in table and "By person (trusted front ends)" in table
-    assert "person,carol@example.org,1,40,10,50" in rows
-    assert f"key,webui ({keyed['webui'].prefix}…),2,45,15,60" in rows
+    assert "person,carol@example.org,1,40,10,50,0.0" in rows  # compute seconds last
+    assert f"key,webui ({keyed['webui'].prefix}…),2,45,15,60,0.0" in rows
 
 
 def test_the_report_refuses_an_unknown_key(db):
