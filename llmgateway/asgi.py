@@ -24,12 +24,9 @@ application = ProtocolTypeRouter(
 
 # The operator hears at once if Ollama cannot be reached (a background probe: start-up
 # never waits for it).
-from django.conf import settings  # noqa: E402
-
 from routing.ollama.reachability import probe_in_background  # noqa: E402
 
-for _ollama_url in settings.OLLAMA_URLS or [settings.OLLAMA_URL]:  # every fleet backend
-    probe_in_background(_ollama_url)
+probe_in_background()
 
 # Daphne's CLI and `manage.py runserver` import daphne.server before they load this module
 # and build their HTTP factory after it; anywhere else (tests, other servers) nothing changes.

@@ -36,7 +36,7 @@ def _refused() -> ConnectionError:
 
 def test_the_first_failure_names_the_url_and_the_root_cause(caplog):
     with caplog.at_level(logging.WARNING, logger="routing.ollama"):
-        reachability.report_unreachable(URL, _refused())
+        reachability.report_unreachable(_refused(), url=URL)
 
     assert _warnings(caplog) == [
         f"Ollama at {URL} is unreachable: ConnectionError: Failed to connect to Ollama. "
@@ -47,11 +47,11 @@ def test_the_first_failure_names_the_url_and_the_root_cause(caplog):
 def test_repeats_within_a_minute_are_counted_and_reported_with_the_next_warning(caplog):
     with caplog.at_level(logging.WARNING, logger="routing.ollama"):
         for _ in range(5):
-            reachability.report_unreachable(URL, _refused())
+            reachability.report_unreachable(_refused(), url=URL)
         assert len(_warnings(caplog)) == 1
 
         reachability._last_warning -= reachability.REPEAT_SECONDS  # a minute has passed
-        reachability.report_unreachable(URL, TimeoutError())
+        reachability.report_unreachable(TimeoutError(), url=URL)
 
     last = _warnings(caplog)[-1]
     assert len(_warnings(caplog)) == 2
@@ -61,7 +61,7 @@ def test_repeats_within_a_minute_are_counted_and_reported_with_the_next_warning(
 
 def test_ollama_answering_with_an_error_is_not_unreachable(caplog):
     with caplog.at_level(logging.WARNING, logger="routing.ollama"):
-        reachability.report_unreachable(URL, ollama.ResponseError("model not found", 404))
+        reachability.report_unreachable(ollama.ResponseError("model not found", 404), url=URL)
 
     assert _warnings(caplog) == []
 
@@ -81,3 +81,13 @@ def test_the_start_up_probe_says_when_ollama_answers(caplog, ollama_server):
         assert reachability.probe_at_startup(ollama_server.url) is True
 
     assert _warnings(caplog)[0].startswith(f"Ollama at {ollama_server.url} answers (version")
+
+
+def test_without_a_url_it_names_the_configured_backends(caplog, settings):
+    settings.OLLAMA_URLS = ["http://gpu-1:11434", "http://gpu-2:11434"]
+    with caplog.at_level(logging.WARNING, logger="routing.ollama"):
+        reachability.report_unreachable(_refused())
+
+    assert _warnings(caplog)[0].startswith(
+        "Ollama at http://gpu-1:11434, http://gpu-2:11434 is unreachable:"
+    )
