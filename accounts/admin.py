@@ -137,15 +137,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     autocomplete_fields = ("user",)
     ordering = ("-created_at",)
     actions = ["revoke_keys"]
-    _scope_fields = (
-        "allowed_models",
-        "expires_at",
-        "requests_per_minute",
-        "tokens_per_minute",
-        "token_budget_day",
-        "token_budget_month",
-        "is_trusted_frontend",
-    )
+    _scope_fields = ApiKey.SCOPE_FIELDS
     _change_fields = ("user", "name", "prefix", "key_hash", "is_active", "last_used_at")
     _change_readonly = (*_change_fields[2:], "user", "created_at", "updated_at")
 

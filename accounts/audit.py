@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import models
 
-from accounts.models import AuditEvent, AuditVia
+from accounts.models import ApiKey, AuditEvent, AuditVia
 
 USER_AUDITED_FIELDS = (
     "role",
@@ -21,17 +21,7 @@ USER_AUDITED_FIELDS = (
     "token_budget_day",
     "token_budget_month",
 )
-API_KEY_AUDITED_FIELDS = (
-    "name",
-    "is_active",
-    "allowed_models",
-    "expires_at",
-    "requests_per_minute",
-    "tokens_per_minute",
-    "token_budget_day",
-    "token_budget_month",
-    "is_trusted_frontend",
-)
+API_KEY_AUDITED_FIELDS = ("name", "is_active", *ApiKey.SCOPE_FIELDS)
 
 
 def _plain(value: Any) -> Any:

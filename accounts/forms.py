@@ -58,17 +58,7 @@ class ApiKeyAddForm(forms.ModelForm):
 
     class Meta:
         model = ApiKey
-        fields = (
-            "user",
-            "name",
-            "allowed_models",
-            "expires_at",
-            "requests_per_minute",
-            "tokens_per_minute",
-            "token_budget_day",
-            "token_budget_month",
-            "is_trusted_frontend",
-        )
+        fields = ("user", "name", *ApiKey.SCOPE_FIELDS)
 
 
 class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):

@@ -115,6 +115,17 @@ class ApiKey(TimestampedModel):
         ),
     )
 
+    # The scope fields, in the order every form, serializer and audit record lists them.
+    SCOPE_FIELDS = (
+        "allowed_models",
+        "expires_at",
+        "requests_per_minute",
+        "tokens_per_minute",
+        "token_budget_day",
+        "token_budget_month",
+        "is_trusted_frontend",
+    )
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "API key"

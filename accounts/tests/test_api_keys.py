@@ -20,13 +20,7 @@ KEY_FIELDS = {
     "last_used_at",
     "created_at",
     # the scopes of issue 16
-    "allowed_models",
-    "expires_at",
-    "requests_per_minute",
-    "tokens_per_minute",
-    "token_budget_day",
-    "token_budget_month",
-    "is_trusted_frontend",
+    *ApiKey.SCOPE_FIELDS,
 }
 
 
