@@ -172,10 +172,8 @@ def test_health_is_degraded_but_200_while_redis_is_down(gateway, redis, ollama):
         back = http.get("/health")
 
     assert down.status_code == 200
-    assert down.json() == {
-        "status": "degraded",
-        "checks": {"database": "ok", "redis": "down", "ollama": "ok"},
-    }
+    assert down.json()["status"] == "degraded"
+    assert down.json()["checks"] == {"database": "ok", "redis": "down", "ollama": "ok"}
     assert (back.status_code, back.json()["status"]) == (200, "ok")
 
 
