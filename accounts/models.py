@@ -126,7 +126,9 @@ class ApiKey(TimestampedModel):
         return self.expires_at is not None and self.expires_at <= (now or timezone.now())
 
     def allows_model(self, model: str) -> bool:
-        return not self.allowed_models or model in self.allowed_models
+        from accounts.scopes import model_in_scope
+
+        return model_in_scope(self.allowed_models, model)
 
     def clean(self) -> None:
         # The admin's forms call this: a key's limits never exceed its owner's.

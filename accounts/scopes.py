@@ -47,12 +47,24 @@ def api_key_limits_check(*, owner, limits: dict[str, int | None]) -> None:
         raise ValidationError(errors)
 
 
+def _canonical(name: str) -> str:
+    """Ollama's spelling rules: `llama3` is `llama3:latest`, case and `library/` ignored."""
+    from routing.ollama.admin import normalize_model_name  # the one place they live
+
+    return normalize_model_name(name) if name != AUTO_MODEL else AUTO_MODEL
+
+
+def model_in_scope(allowed: list[str] | None, model: str) -> bool:
+    """Whether a key with these `allowed_models` may use `model` (empty: every model)."""
+    if not allowed:
+        return True
+    return _canonical(model) in {_canonical(name) for name in allowed}
+
+
 def models_allowed(api_key, names: list[str]) -> list[str]:
     """The names (e.g. a /v1/models or /ollama/api/tags listing) the key may use, in order.
 
     No key (a JWT caller) or a key without `allowed_models` sees everything.
     """
     allowed = getattr(api_key, "allowed_models", None)
-    if not allowed:
-        return list(names)
-    return [name for name in names if name in allowed]
+    return [name for name in names if model_in_scope(allowed, name)]

@@ -18,12 +18,11 @@ from rest_framework.request import Request
 from accounts.authentication import (
     ApiKeyAuthentication,
     GatewayJWTAuthentication,
+    api_key_authenticate,
 )
 from accounts.keys import API_KEY_PREFIX, api_key_is_well_formed
-from accounts.messages import BEARER_CHALLENGE, INVALID_API_KEY
+from accounts.messages import BEARER_CHALLENGE
 from accounts.models import ApiKey, User
-from accounts.selectors import api_key_get_by_raw_key
-from core.request_context import bind_user
 
 MALFORMED_BEARER_KEY = "The API key in the Authorization header is malformed."
 
@@ -55,14 +54,8 @@ class BearerApiKeyAuthentication(BaseAuthentication):
             return None
         if not api_key_is_well_formed(raw_key):
             raise AuthenticationFailed(MALFORMED_BEARER_KEY, code="invalid_api_key")
-        api_key = api_key_get_by_raw_key(raw_key=raw_key)
-        if api_key is None or not api_key.is_active or not api_key.user.is_active:
-            raise AuthenticationFailed(INVALID_API_KEY, code="invalid_api_key")
-        from accounts.services import api_key_touch  # see accounts/authentication.py
-
-        api_key_touch(api_key=api_key)
-        bind_user(str(api_key.user_id))
-        return api_key.user, api_key
+        # Revoked, expired, owner disabled; a trusted front end's person (issue 16).
+        return api_key_authenticate(request, raw_key)
 
     def authenticate_header(self, request: Request) -> str:
         return BEARER_CHALLENGE

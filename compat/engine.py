@@ -84,9 +84,19 @@ def chunk_text(data: dict[str, Any]) -> str:
 
 
 def turn_request_for(
-    *, user: Any, api_key: Any, api: str, messages: list[dict[str, Any]]
+    *,
+    user: Any,
+    api_key: Any,
+    api: str,
+    messages: list[dict[str, Any]],
+    model: str = AUTO,
+    max_tokens: int | None = None,
 ) -> TurnRequest:
-    """A stateless turn: the last user message is the query, earlier turns the history."""
+    """A stateless turn: the last user message is the query, earlier turns the history.
+
+    `model` and `max_tokens` (max_tokens / num_predict) are what key scopes and the token
+    budget reservation read (accounts/budget.py).
+    """
     last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=None)
     query = message_text(messages[last_user]) if last_user is not None else ""
     history = [
@@ -95,7 +105,14 @@ def turn_request_for(
         if m.get("role") in ("user", "assistant")
     ]
     return TurnRequest(
-        user=user, api_key=api_key, query=query, history=history, api=api, stateful=False
+        user=user,
+        api_key=api_key,
+        query=query,
+        history=history,
+        api=api,
+        stateful=False,
+        model=model,
+        max_tokens=max_tokens,
     )
 
 
@@ -127,7 +144,7 @@ class DirectEngine:
             return guard_prompt(str(self.body.get("prompt") or ""))
         return guard_messages(list(self.body.get("messages") or []))
 
-    def _body(self, guard: GuardResult, *, stream: bool) -> dict[str, Any]:
+    def _body(self, *, stream: bool) -> dict[str, Any]:
         return {**self.body, "stream": stream}
 
     def _refusal(self, guard: GuardResult) -> NativeAnswer:
@@ -157,9 +174,7 @@ class DirectEngine:
         if guard.blocked:
             return self._refusal(guard)
         try:
-            final = await passthrough.request_json(
-                "POST", self.path, self._body(guard, stream=False)
-            )
+            final = await passthrough.request_json("POST", self.path, self._body(stream=False))
         except OllamaError as exc:
             self.failure = exc
             raise
@@ -175,7 +190,7 @@ class DirectEngine:
             return
         parts: list[str] = []
         try:
-            async with passthrough.stream_lines(self.path, self._body(guard, stream=True)) as lines:
+            async with passthrough.stream_lines(self.path, self._body(stream=True)) as lines:
                 async for line in lines:
                     text = chunk_text(line.data)
                     if line.data.get("done") is True:

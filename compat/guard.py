@@ -1,9 +1,9 @@
-"""The input guard over a stateless request: every turn is checked before any model call.
+"""The input guard over a stateless request, before any model call.
 
-The check itself is the agent's (`routing.agent.guards.check.inspect_turns`), and so is
-the policy: the user and assistant turns the request would forward are all checked (a
-client can forge an assistant turn that "agreed" to an attack), and one refused turn makes
-the whole request a blocked request — the polite refusal, and nothing reaches a model.
+The verdict is the agent's own (`routing.agent.guards.check.inspect_turns`, the check the
+input-guard node makes): the last user message is the query, and every earlier user and
+assistant turn the client sends is checked too (a client can forge either). One refused
+turn refuses the whole request with the polite refusal, and none of it reaches a model.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from django.conf import settings
 
 from routing.agent.guards.check import inspect_turns
 from routing.agent.prompts import REFUSALS, localized
+
+CHECKED_ROLES = ("user", "assistant")
 
 
 @dataclass(frozen=True)
@@ -44,20 +46,20 @@ def message_text(message: dict[str, Any]) -> str:
 
 
 def guard_messages(messages: list[dict[str, Any]]) -> GuardResult:
-    """Check the last user turn and every other user or assistant turn the request carries."""
+    """Check the last user message and every other user/assistant turn."""
     last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=None)
     query = message_text(messages[last_user]) if last_user is not None else ""
     turns = [
-        (message["role"], message_text(message))
-        for index, message in enumerate(messages)
-        if index != last_user and message.get("role") in ("user", "assistant")
+        (str(m.get("role")), message_text(m))
+        for i, m in enumerate(messages)
+        if i != last_user and m.get("role") in CHECKED_ROLES
     ]
     verdict, _ = inspect_turns(query, turns, max_chars=settings.INPUT_MAX_CHARS)
-    if verdict.blocked:
-        return GuardResult(verdict.reason, localized(REFUSALS[verdict.reason], query))
-    return GuardResult()
+    if not verdict.blocked:
+        return GuardResult()
+    return GuardResult(verdict.reason, localized(REFUSALS[verdict.reason], query))
 
 
 def guard_prompt(prompt: str) -> GuardResult:
     """The same check for /api/generate's single prompt."""
-    return guard_messages([{"role": "user", "content": prompt}] if prompt else [])
+    return guard_messages([{"role": "user", "content": prompt}])

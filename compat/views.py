@@ -112,17 +112,30 @@ class CompatApiView(APIView):
         if self.turn is not None and self.turn.quota is not None:
             for name, value in self.turn.quota.headers().items():
                 response.headers.setdefault(name, value)
+        if self.turn is not None and self.turn.reservation is not None:
+            for name, value in self.turn.reservation.headers().items():
+                response.headers.setdefault(name, value)
         response["Server-Timing"] = self.timing.header(llm=not response.streaming)
         return response
 
-    async def open_turn(self, request: Request, messages: list[dict[str, Any]]) -> Turn:
-        """Admit a stateless turn for a request that reaches a model (the quota counts it)."""
+    async def open_turn(
+        self,
+        request: Request,
+        messages: list[dict[str, Any]],
+        *,
+        model: str,
+        max_tokens: int | None = None,
+    ) -> Turn:
+        """Admit a stateless turn for a request that reaches a model (the quota counts it;
+        the key's scope and the token budgets are checked against `model`)."""
         self.turn = await turn_admit(
             turn_request_for(
                 user=request.user,
                 api_key=request.auth if isinstance(request.auth, ApiKey) else None,
                 api=self.api,
                 messages=messages,
+                model=model,
+                max_tokens=max_tokens if isinstance(max_tokens, int) else None,
             )
         )
         return self.turn

@@ -24,11 +24,9 @@ application = ProtocolTypeRouter(
 
 # The operator hears at once if Ollama cannot be reached (a background probe: start-up
 # never waits for it).
-from django.conf import settings  # noqa: E402
-
 from routing.ollama.reachability import probe_in_background  # noqa: E402
 
-probe_in_background(settings.OLLAMA_URL)
+probe_in_background()
 
 # Daphne's CLI and `manage.py runserver` import daphne.server before they load this module
 # and build their HTTP factory after it; anywhere else (tests, other servers) nothing changes.

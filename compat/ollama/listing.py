@@ -13,6 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.scopes import models_allowed
 from compat.engine import AUTO
 from compat.errors import UPSTREAM_ERRORS
 from compat.ollama import translate
@@ -39,13 +40,23 @@ class TagsApi(OllamaApiView):
             served = await passthrough.served_models()
         except UPSTREAM_ERRORS as exc:
             raise ollama_error(exc) from None
-        return Response(translate.tags(served))
+        listing = translate.tags(served)
+        # A scoped key sees only the models it may use (accounts/scopes.py).
+        allowed = set(
+            models_allowed(request.auth, [m.get("model") or "" for m in listing["models"]])
+        )
+        listing["models"] = [m for m in listing["models"] if (m.get("model") or "") in allowed]
+        return Response(listing)
 
 
 class PsApi(OllamaApiView):
     @listing_schema("ollama_ps", "The models loaded in memory")
     async def get(self, request: Request):
-        return Response(await _forward_json("GET", "/api/ps"))
+        try:
+            loaded = await passthrough.loaded_models()
+        except UPSTREAM_ERRORS as exc:
+            raise ollama_error(exc) from None
+        return Response({"models": loaded})
 
 
 class ShowApi(OllamaApiView):

@@ -91,13 +91,24 @@ async def answer(turn: Turn, engine, *, stream: bool, generate: bool = False):
     return Response(final_of(whole, text=whole.response, generate=generate))
 
 
+def num_predict(request: Request) -> int | None:
+    """The request's own completion cap (`options.num_predict`), which sizes its budget
+    reservation; -1 (Ollama's "no cap") and junk count as none."""
+    options = read_json(request).get("options")
+    value = options.get("num_predict") if isinstance(options, dict) else None
+    return value if type(value) is int and value > 0 else None
+
+
 class ChatApi(OllamaApiView):
     @chat_schema
     async def post(self, request: Request):
         body = parse_body(request, ChatRequest)
         engine = AutoEngine() if body.model == AUTO else DirectEngine(dict(read_json(request)))
         turn = await self.open_turn(
-            request, [m.model_dump(exclude_none=True) for m in body.messages]
+            request,
+            [m.model_dump(exclude_none=True) for m in body.messages],
+            model=body.model,
+            max_tokens=num_predict(request),
         )
         return await answer(turn, engine, stream=body.stream is not False)
 
@@ -110,7 +121,12 @@ class GenerateApi(OllamaApiView):
             engine = AutoEngine()
         else:
             engine = DirectEngine(dict(read_json(request)), path=GENERATE_PATH)
-        turn = await self.open_turn(request, [{"role": "user", "content": body.prompt or ""}])
+        turn = await self.open_turn(
+            request,
+            [{"role": "user", "content": body.prompt or ""}],
+            model=body.model,
+            max_tokens=num_predict(request),
+        )
         return await answer(turn, engine, stream=body.stream is not False, generate=True)
 
 
@@ -122,7 +138,7 @@ class EmbedApi(OllamaApiView):
     async def post(self, request: Request):
         body = parse_body(request, self.request_model)
         engine = EmbedEngine(dict(read_json(request)), path=self.path)
-        turn = await self.open_turn(request, [])
+        turn = await self.open_turn(request, [], model=body.model)
         await answer_whole(turn, engine, failure_for(body.model))
         return Response(engine.result)
 

@@ -16,6 +16,7 @@ from django.conf import settings
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.scopes import models_allowed
 from compat.engine import (
     AUTO,
     AutoEngine,
@@ -110,7 +111,10 @@ class ChatCompletionsApi(CompatApiView):
         body = parse_body(request, ChatCompletionRequest)
         engine = engine_for(body)
         turn = await self.open_turn(
-            request, [m.model_dump(exclude_none=True) for m in body.messages]
+            request,
+            [m.model_dump(exclude_none=True) for m in body.messages],
+            model=body.model,
+            max_tokens=body.max_completion_tokens or body.max_tokens,
         )
         failed = failure_for(body.model)
         if body.stream:
@@ -131,7 +135,7 @@ class EmbeddingsApi(CompatApiView):
     async def post(self, request: Request):
         body = parse_body(request, EmbeddingRequest)
         engine = EmbedEngine(translate.embed_body(body))
-        turn = await self.open_turn(request, [])
+        turn = await self.open_turn(request, [], model=body.model)
         await answer_whole(turn, engine, failure_for(body.model))
         return Response(translate.embeddings(engine.result, body))
 
@@ -163,12 +167,19 @@ async def model_list() -> list[dict]:
     return entries
 
 
+async def _model_list_for(request: Request) -> list[dict]:
+    """The listing a scoped key may see: only the models it may use (accounts/scopes.py)."""
+    entries = await model_list()
+    allowed = set(models_allowed(request.auth, [entry["id"] for entry in entries]))
+    return [entry for entry in entries if entry["id"] in allowed]
+
+
 class ModelsApi(CompatApiView):
     api = API
 
     @models_schema
     async def get(self, request: Request):
-        return Response({"object": "list", "data": await model_list()})
+        return Response({"object": "list", "data": await _model_list_for(request)})
 
 
 class ModelDetailApi(CompatApiView):
@@ -176,7 +187,7 @@ class ModelDetailApi(CompatApiView):
 
     @model_schema
     async def get(self, request: Request, model: str):
-        for entry in await model_list():
+        for entry in await _model_list_for(request):
             if entry["id"] == model or (model != AUTO and same_model(entry["id"], model)):
                 return Response(entry)
         raise model_not_found(model)

@@ -365,3 +365,26 @@ def test_a_model_failing_mid_stream_ends_the_stream_with_an_error_event(gateway,
     assert "unavailable" in caught.value.message
     [row] = ledger("openai")
     assert row.outcome == "error"
+
+
+def test_image_sized_bodies_pass_on_v1_while_the_native_api_keeps_its_limit(gateway, ollama, bob):
+    image = base64.b64encode(bytes(2 * 1024 * 1024)).decode()
+    parts = [
+        {"type": "text", "text": "what is this?"},
+        {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{image}"}},
+    ]
+    headers = {"Authorization": f"Bearer {bob.key}"}
+
+    compat = httpx.post(
+        f"{gateway.url}/v1/chat/completions",
+        json={"model": MODEL, "messages": [{"role": "user", "content": parts}]},
+        headers=headers,
+        timeout=30,
+    )
+    native = httpx.post(
+        f"{gateway.url}/api/chat/", json={"query": "x" * (2 * 1024 * 1024)}, headers=headers
+    )
+
+    assert compat.status_code == 200, compat.text[:300]
+    assert ollama.chat_requests[-1].body["messages"][0]["images"] == [image]
+    assert native.status_code == 413

@@ -39,8 +39,6 @@ class AgentState(TypedDict, total=False):
     query: str
     # Where the classifier routed the query.
     intent: Intent
-    # Who decided the intent: "fast" (pre-router), "llm" (classifier) or "heuristic".
-    router: str
     # The classifier's confidence, 0.0-1.0 (the heuristic fallback reports <= 0.3).
     confidence: float
     # simple | complex: picks the general agent's model.

@@ -201,10 +201,10 @@ async def call(runnable: Runnable, messages: list[BaseMessage], *, model: str) -
         else:
             message = await run_on_fleet(model, attempt)
     except TimeoutError as exc:
-        report_unreachable(settings.OLLAMA_URL, exc)
+        report_unreachable(exc)
         raise OllamaUnreachable(f"{model} gave no answer within {timeout:g}s", model=model) from exc
     except OLLAMA_ERRORS as exc:
-        report_unreachable(settings.OLLAMA_URL, exc)
+        report_unreachable(exc)
         raise from_client_error(exc, model=model) from exc
     except ValueError as exc:
         if EMPTY_STREAM_MESSAGE not in str(exc):

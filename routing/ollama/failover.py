@@ -22,6 +22,7 @@ from metrics.fleet_metrics import record_call
 from routing.ollama.errors import EMPTY_STREAM_MESSAGE
 from routing.ollama.fleet import Lease, fleet
 from routing.ollama.metering import FirstTokenTracker, meter_add, timings_of
+from routing.ollama.reachability import report_unreachable
 
 T = TypeVar("T")
 Attempt = Callable[[str, FirstTokenTracker], Awaitable[T]]
@@ -88,6 +89,7 @@ async def _settle_failure(
 ) -> bool:
     """Charge the backend as `exc` deserves; whether the call may move to another one."""
     if is_backend_failure(exc):
+        report_unreachable(exc, url=lease.url)
         lease.failed(f"{type(exc).__name__}: {exc}"[:200], refused=is_refused(exc))
         outcome, retry = "failure", not tracker.got_token
     elif is_model_missing(exc):

@@ -197,8 +197,8 @@ class Fleet:
                 backend, queue = self._try_pick(model, exclude)
             except ModelNotServedError:
                 # A model pulled since the last probe: look again once before saying 404
-                # (at most once a second, so calls for a bogus name cannot flood the probes).
-                if refreshed_for_missing or time.monotonic() - self.last_refresh < 1.0:
+                # (concurrent calls share one probe round; the quota bounds the rest).
+                if refreshed_for_missing:
                     raise
                 refreshed_for_missing = True
                 await self.refresh()

@@ -5,6 +5,10 @@ request body goes out as the adapter built it, and a stream comes back line by l
 moment Ollama writes each line (`stream_lines`), with the raw bytes kept so /ollama can
 forward them untouched. One httpx client per event loop keeps connections pooled.
 
+Each model call goes to the backend the fleet picks for its model (routing/ollama/fleet.py)
+when there are several backends or a concurrency cap, holding its lease for the whole call
+(a stream included); listings are the union over every backend.
+
 Failures use the provider's vocabulary (routing/ollama/errors.py): Ollama unreachable, too
 slow or cut mid-answer is `OllamaUnreachable`; an error Ollama chose to send (404 unknown
 model, 400 bad option, an `{"error"}` line mid-stream) is `OllamaResponseError`, whose
@@ -25,7 +29,9 @@ import httpx
 from django.conf import settings
 
 from routing.ollama.chat_models import OLLAMA_CONNECTION_LIMITS
-from routing.ollama.errors import OllamaResponseError, OllamaUnreachable
+from routing.ollama.errors import OllamaError, OllamaResponseError, OllamaUnreachable
+from routing.ollama.fleet import configured_urls, fleet
+from routing.ollama.fleet_errors import ModelNotServedError
 
 # Listing, showing and version answer at once on a healthy server.
 QUICK_TIMEOUT = 10.0
@@ -47,10 +53,9 @@ _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, httpx.A
 )
 
 
-def _client() -> httpx.AsyncClient:
-    """This loop's client for the current OLLAMA_URL (tests change it between runs)."""
+def _client(base: str) -> httpx.AsyncClient:
+    """This loop's client for the backend at `base`."""
     per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
-    base = settings.OLLAMA_URL
     client = per_loop.get(base)
     if client is None:
         client = per_loop[base] = httpx.AsyncClient(
@@ -59,6 +64,43 @@ def _client() -> httpx.AsyncClient:
             timeout=httpx.Timeout(settings.OLLAMA_TIMEOUT, connect=CONNECT_TIMEOUT),
         )
     return client
+
+
+@asynccontextmanager
+async def _backend(model: str | None) -> AsyncIterator[str]:
+    """The base URL to call for `model`, leased from the fleet when it has a choice to make.
+
+    One backend without a cap needs no bookkeeping. Otherwise the lease is held until the
+    call ends and released with its outcome (a failure counts against the backend's
+    breaker; a 404 means its model list was stale). A model no backend lists is Ollama's
+    404, so the adapters can name it.
+    """
+    urls = configured_urls()
+    if model is None or (len(urls) == 1 and not settings.OLLAMA_MAX_CONCURRENCY):
+        yield urls[0]
+        return
+    try:
+        lease = await fleet().acquire(model)
+    except ModelNotServedError:
+        raise OllamaResponseError(f"model '{model}' not found", model=model, status=404) from None
+    try:
+        yield lease.url
+    except OllamaUnreachable as exc:
+        lease.failed(str(exc)[:200])
+        raise
+    except OllamaResponseError as exc:
+        if exc.status is None or exc.status >= 500:
+            lease.failed(str(exc)[:200])
+        else:
+            if exc.status == 404:
+                fleet().forget_model(lease.backend, model)
+            lease.ended()
+        raise
+    except BaseException:
+        lease.ended()
+        raise
+    else:
+        lease.succeeded()
 
 
 def _unavailable(exc: BaseException, path: str) -> OllamaUnreachable:
@@ -85,8 +127,15 @@ async def request_json(
     `quick`: a listing that a healthy server answers at once, so a hung one fails fast.
     """
     timeout = QUICK_TIMEOUT if quick else settings.OLLAMA_TIMEOUT
+    async with _backend((body or {}).get("model")) as base:
+        return await _request_json(base, method, path, body, timeout)
+
+
+async def _request_json(
+    base: str, method: str, path: str, body: dict[str, Any] | None, seconds: float
+) -> Any:
     try:
-        response = await _client().request(method, path, json=body, timeout=timeout)
+        response = await _client(base).request(method, path, json=body, timeout=seconds)
     except httpx.HTTPError as exc:
         raise _unavailable(exc, path) from exc
     if response.status_code >= 400:
@@ -106,22 +155,23 @@ async def stream_lines(path: str, body: dict[str, Any]) -> AsyncIterator[AsyncIt
     nobody waits for the rest (it stops generating). A non-streamed answer (`stream:
     false`) comes back as one line.
     """
-    client = _client()
-    request = client.build_request("POST", path, json=body)
-    try:
-        response = await client.send(request, stream=True)
-    except httpx.HTTPError as exc:
-        raise _unavailable(exc, path) from exc
-    try:
-        if response.status_code >= 400:
-            try:
-                content = await response.aread()
-            except httpx.HTTPError as exc:
-                raise _unavailable(exc, path) from exc
-            raise _rejected(response.status_code, content)
-        yield _lines(response, path)
-    finally:
-        await response.aclose()
+    async with _backend(body.get("model")) as base:
+        client = _client(base)
+        request = client.build_request("POST", path, json=body)
+        try:
+            response = await client.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise _unavailable(exc, path) from exc
+        try:
+            if response.status_code >= 400:
+                try:
+                    content = await response.aread()
+                except httpx.HTTPError as exc:
+                    raise _unavailable(exc, path) from exc
+                raise _rejected(response.status_code, content)
+            yield _lines(response, path)
+        finally:
+            await response.aclose()
 
 
 async def _lines(response: httpx.Response, path: str) -> AsyncIterator[Line]:
@@ -152,11 +202,37 @@ def _parse(raw: bytes, path: str) -> Line:
     return Line(raw=raw, data=data)
 
 
+async def _listing(path: str) -> list[dict[str, Any]]:
+    """The `models` of `path` on every backend, each model once (first backend wins);
+    backends that fail are left out, unless every one does."""
+    urls = configured_urls()
+    answers = await asyncio.gather(
+        *(_request_json(url, "GET", path, None, QUICK_TIMEOUT) for url in urls),
+        return_exceptions=True,
+    )
+    failures = [a for a in answers if isinstance(a, BaseException)]
+    if len(failures) == len(answers):
+        raise failures[0]
+    for failure in failures:
+        if not isinstance(failure, OllamaError):
+            raise failure
+    seen: dict[str, dict[str, Any]] = {}
+    for answer in answers:
+        models = answer.get("models") if isinstance(answer, dict) else None
+        for entry in models or []:
+            if isinstance(entry, dict):
+                seen.setdefault(str(entry.get("model") or entry.get("name")), entry)
+    return list(seen.values())
+
+
 async def served_models() -> list[dict[str, Any]]:
-    """Ollama's /api/tags entries."""
-    data = await request_json("GET", "/api/tags", quick=True)
-    models = data.get("models") if isinstance(data, dict) else None
-    return [m for m in models or [] if isinstance(m, dict)]
+    """The /api/tags entries of every backend."""
+    return await _listing("/api/tags")
+
+
+async def loaded_models() -> list[dict[str, Any]]:
+    """The /api/ps entries of every backend."""
+    return await _listing("/api/ps")
 
 
 @dataclass(frozen=True)
@@ -171,7 +247,8 @@ class RawAnswer:
 async def request_raw(method: str, path: str, body: dict[str, Any] | None = None) -> RawAnswer:
     """One call whose answer is handed on untouched (delete, copy)."""
     try:
-        response = await _client().request(method, path, json=body)
+        # Model management acts on the first backend (OLLAMA_URLS order).
+        response = await _client(configured_urls()[0]).request(method, path, json=body)
     except httpx.HTTPError as exc:
         raise _unavailable(exc, path) from exc
     if response.status_code >= 400:

@@ -32,8 +32,9 @@ def is_unreachable_error(exc: BaseException) -> bool:
     return isinstance(exc, _UNREACHABLE)
 
 
-def report_unreachable(url: str, exc: BaseException) -> None:
-    """Warn that Ollama at `url` failed with `exc`; repeats within a minute are only counted."""
+def report_unreachable(exc: BaseException, *, url: str | None = None) -> None:
+    """Warn that Ollama at `url` (default: every configured backend) failed with `exc`;
+    repeats within a minute are only counted."""
     global _last_warning, _suppressed
     if not is_unreachable_error(exc):
         return
@@ -43,14 +44,22 @@ def report_unreachable(url: str, exc: BaseException) -> None:
             _suppressed += 1
             return
         since, _suppressed, _last_warning = _suppressed, 0, now
+    where = url or configured()
     more = f" ({since} more failures since the last warning)" if since else ""
     logger.warning(
         "Ollama at %s is unreachable: %s%s",
-        url,
+        where,
         _describe(exc),
         more,
-        extra={"ollama_url": url, "error": _describe(exc), "failures_since": since},
+        extra={"ollama_url": where, "error": _describe(exc), "failures_since": since},
     )
+
+
+def configured() -> str:
+    """The configured backend URLs, as the operator wrote them (OLLAMA_URLS or OLLAMA_URL)."""
+    from routing.ollama.fleet import configured_urls  # the fleet imports the chat clients
+
+    return ", ".join(configured_urls())
 
 
 def reset() -> None:
@@ -81,8 +90,14 @@ def probe_at_startup(url: str) -> bool:
     return True
 
 
-def probe_in_background(url: str) -> None:
-    threading.Thread(target=probe_at_startup, args=(url,), name="ollama-probe", daemon=True).start()
+def probe_in_background() -> None:
+    """Probe every configured backend once, on a thread: start-up never waits for it."""
+    from routing.ollama.fleet import configured_urls
+
+    for url in configured_urls():
+        threading.Thread(
+            target=probe_at_startup, args=(url,), name="ollama-probe", daemon=True
+        ).start()
 
 
 def _describe(exc: BaseException) -> str:

@@ -7,6 +7,7 @@ stops reading a chunked body soon after it passes the limit instead of spooling 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import select
 import socket
@@ -130,3 +131,30 @@ def test_a_body_within_the_limit_still_reaches_the_view(gateway):
         status, _headers, _body = _read_response(sock)
 
     assert status == 401
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_path_with_its_own_limit_takes_a_larger_body(gateway, chunked):
+    """2 MB: over the native 1 MiB, within /v1's MAX_COMPAT_BODY_BYTES (20 MiB), so it
+    reaches the view (401 without credentials) there and is refused on the native API."""
+    body = json.dumps({"model": "auto", "messages": [], "pad": "x" * 2_000_000}).encode()
+    statuses = {}
+    for path in ("/v1/chat/completions", "/api/chat/"):
+        if chunked:
+            framing = b"Transfer-Encoding: chunked\r\n\r\n"
+            payload = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+        else:
+            framing = b"Content-Length: %d\r\n\r\n" % len(body)
+            payload = body
+        with _connect(gateway) as sock:
+            sock.sendall(
+                b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n" % path.encode()
+                + b"Content-Type: application/json\r\n"
+                + framing
+            )
+            # Refused early, the rest may not be taken: the answer is already waiting.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                sock.sendall(payload)
+            statuses[path], _headers, _body = _read_response(sock)
+
+    assert statuses == {"/v1/chat/completions": 401, "/api/chat/": 413}

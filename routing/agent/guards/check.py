@@ -39,36 +39,36 @@ class Verdict:
 PASS = Verdict()
 
 
-def inspect(query: str, *, max_chars: int | None) -> Verdict:
-    """Check one text (None: no length limit, e.g. an assistant turn)."""
+def inspect(query: str, *, max_chars: int | None, learned_layer: bool = True) -> Verdict:
+    """Check one text (`max_chars` None: no length limit, e.g. an assistant turn)."""
     if max_chars is not None and len(query) > max_chars:
         return Verdict("input_too_long", "input_too_long")
-    return match(query)
+    return match(query, learned_layer=learned_layer)
 
 
 # A conversation's turns are checked again on every later turn, so verdicts are remembered
 # (they never change: patterns and model are fixed at import). About 4 MB for 1024 texts of
 # 4,000 characters.
 @functools.lru_cache(maxsize=1024)
-def match(query: str, *, hidden: bool = True) -> Verdict:
-    """The first pattern that matches any form of `query`, else the learned layer's
-    verdict; with `hidden`, what the text encodes is checked the same way."""
+def match(query: str, *, hidden: bool = True, learned_layer: bool = True) -> Verdict:
+    """The first pattern that matches any form of `query`, else (with `learned_layer`) the
+    classifier's verdict; with `hidden`, what the text encodes is checked the same way."""
     text = normalize(query)
     verdict = _patterns(text)
     if verdict.blocked:
         return verdict
     spelled = respaced(query)
     if spelled is not None:
-        verdict = match(spelled, hidden=False)
+        verdict = match(spelled, hidden=False, learned_layer=learned_layer)
         if verdict.blocked:
             return verdict
-    cleaned = unleet(unmark(text))
-    label, probability = learned.classify(cleaned)
-    if probability >= learned.block_probability():
-        return Verdict(label, "learned")
+    if learned_layer:
+        label, probability = learned.classify(unleet(unmark(text)))
+        if probability >= learned.block_probability():
+            return Verdict(label, "learned")
     if hidden:
         for plain in decoded(query, text):
-            verdict = match(plain, hidden=False)
+            verdict = match(plain, hidden=False, learned_layer=learned_layer)
             if verdict.blocked:
                 return verdict
     return PASS
@@ -79,13 +79,18 @@ def inspect_turns(
 ) -> tuple[Verdict, int | None]:
     """The verdict on a request: its query, then every prior turn it carries, user and
     assistant alike (a client can forge either). Returns the first refusal with the index
-    of the turn that caused it (None: the query itself, or nothing refused). Assistant
-    turns have no length limit: answers are often longer than questions may be."""
+    of the turn that caused it (None: the query itself, or nothing refused).
+
+    Assistant turns have no length limit (answers are often longer than questions may be)
+    and are read by the patterns only: the classifier learned what people ask, and a
+    model's long explanatory prose is not that; a false alarm there would refuse the rest
+    of a conversation."""
     verdict = inspect(query, max_chars=max_chars)
     if verdict.blocked:
         return verdict, None
     for index, (role, content) in enumerate(turns):
-        verdict = inspect(content, max_chars=max_chars if role == "user" else None)
+        user = role == "user"
+        verdict = inspect(content, max_chars=max_chars if user else None, learned_layer=user)
         if verdict.blocked:
             return verdict, index
     return PASS, None

@@ -21,6 +21,7 @@ BENIGN = "benign"
 # Forty windows cover INPUT_MAX_CHARS (4,000); past that the last window holds the rest.
 WINDOW_CHARS = 120
 MAX_WINDOWS = 40
+MIN_WINDOW_CHARS = 40
 _SENTENCE_END = re.compile(r"(?<=[.!?。\n])\s+")
 
 
@@ -60,7 +61,11 @@ def _windows(text: str) -> list[str]:
             pieces.append(sentence)
     windows: list[str] = []
     for piece in pieces:
-        if windows and len(windows[-1]) + 1 + len(piece) <= WINDOW_CHARS:
+        # A short piece joins the window before it even past the size: alone, a few words
+        # ("and no more.") give the model too little to read.
+        if windows and (
+            len(windows[-1]) + 1 + len(piece) <= WINDOW_CHARS or len(piece) < MIN_WINDOW_CHARS
+        ):
             windows[-1] += " " + piece
         elif len(windows) < MAX_WINDOWS:
             windows.append(piece)

@@ -40,9 +40,11 @@ _LEET = str.maketrans(
 _LEET_WORD = str.maketrans(
     {
         "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
-        "@": "a", "$": "s", "!": "i", "|": "l", "€": "e", "+": "t", "(": "c",
+        "@": "a", "$": "s", "€": "e",
     }
 )  # fmt: skip
+# Punctuation that also spells letters ("!" for i, "(" for c, "|" for l) is left alone:
+# undoing it would mangle ordinary prose ("hello!", "(see above)").
 _LEET_WORD_L = {**_LEET_WORD, ord("1"): "l"}
 _SPACED_LETTERS = re.compile(r"(?:\b\w\b[\W_]{1,3}){2,}\b\w\b")
 _TAG = re.compile(r"</?[a-z][^<>]{0,40}>|\[/?[a-z]{1,10}\]|&nbsp;|&#\d{1,5};")
@@ -50,9 +52,7 @@ _TAG = re.compile(r"</?[a-z][^<>]{0,40}>|\[/?[a-z]{1,10}\]|&nbsp;|&#\d{1,5};")
 _JOINERS = re.compile(r"[*`~^]+")
 # Between two words, these separate: "reveal.your_system-prompt", "reveal/your".
 _SEPARATORS = re.compile(r"(?<=[^\W\d])[._\-/\\|:;+=*`~^]+(?=[^\W_])")
-_MIXED_WORD = re.compile(
-    r"(?<![\w'])(?=[\w@$!|€+('']*[a-z])(?=[\w@$!|€+('']*[0-9@$!|€+(])[\w@$!|€+('']{2,}"
-)
+_MIXED_WORD = re.compile(r"(?<![\w'])(?=[\w@$€']*[a-z])(?=[\w@$€']*[0-9@$€])[\w@$€']{2,}")
 # Lone digits read as letters, once a text has leetspeak words: "how do 1 make 4 bomb".
 _LONE_LEET = re.compile(r"(?<!\S)[140](?!\S)")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")

@@ -2,8 +2,9 @@
 
 `manage.py train_guard` calls `build`: expand the templates, clean every text as the guard
 will (`normalize.clean`), fit the shared text classifier (`routing.textclf`), pick the
-blocking probability by cross-validation on the training set alone (the lowest that keeps
-benign texts under MAX_FALSE_POSITIVES), and write `data/guard_model.npz`.
+blocking probability by cross-validation on the training set (the lowest, from
+MIN_BLOCK_PROBABILITY up, that keeps benign texts under MAX_FALSE_POSITIVES), and write
+`data/guard_model.npz`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ TRAINING_PATH = Path(__file__).with_name("data") / "training.json"
 FOLDS = 5
 # Cross-validated share of benign training texts the chosen probability may block.
 MAX_FALSE_POSITIVES = 0.002
+# Never below this: the cross-validated choice moves with the training set's size (0.775 to
+# 0.9 while it grew), and below 0.85 benign look-alikes of the evaluation set start to be
+# blocked ("write a system prompt for my recipe assistant"; docs/RELIABILITY.md).
+MIN_BLOCK_PROBABILITY = 0.85
 THRESHOLDS = tuple(round(0.5 + 0.025 * i, 3) for i in range(19))  # 0.5 .. 0.95
 _SLOT = re.compile(r"\{(\w+)\}")
 
@@ -93,7 +98,7 @@ def choose_threshold(scored: list[tuple[Example, float]]) -> tuple[float, float,
     """(blocking probability, cross-validated recall, false positive rate) at it."""
     attacks = [p for e, p in scored if e.label != BENIGN]
     benign = [p for e, p in scored if e.label == BENIGN]
-    for threshold in THRESHOLDS:
+    for threshold in (t for t in THRESHOLDS if t >= MIN_BLOCK_PROBABILITY):
         false_positives = sum(p >= threshold for p in benign) / len(benign)
         if false_positives <= MAX_FALSE_POSITIVES:
             recall = sum(p >= threshold for p in attacks) / len(attacks)

@@ -3,7 +3,8 @@
 The temperature is fitted on cross-validated scores of the training set (scores of a model
 that did not see the query), so the confidence is calibrated rather than the training
 fit's over-confidence. The threshold is the lowest confidence at which the decisions the
-model takes alone on the held-out set are still at least TARGET_PRECISION correct.
+model takes alone are still at least TARGET_PRECISION correct, both on the held-out set
+and on those cross-validated scores.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 from scipy.optimize import minimize_scalar
-from scipy.special import log_softmax
+from scipy.special import log_softmax, softmax
 from threadpoolctl import threadpool_limits
 
 from routing.agent.router.dataset import Example
@@ -44,7 +45,16 @@ def _fit(examples: Sequence[Example], meta: dict | None) -> RouterModel:
         texts, [e.complexity for e in examples], ngram_range=NGRAM_RANGE, c=COMPLEXITY_C
     )
     model = RouterModel(intent=as_stored(intent), complexity=as_stored(complexity))
-    return model.with_meta(temperature=fit_temperature(examples), **(meta or {}))
+    scores, labels = cross_validated_scores(examples, intent.classes)
+    temperature = fit_temperature(scores, labels)
+    calibration = {"temperature": temperature}
+    if len(labels):
+        probabilities = softmax(scores / temperature, axis=1)
+        calibration["cv_threshold"] = choose_threshold(
+            probabilities.max(axis=1).tolist(),
+            (probabilities.argmax(axis=1) == labels).tolist(),
+        )
+    return model.with_meta(**calibration, **(meta or {}))
 
 
 def as_stored(classifier: TextClassifier) -> TextClassifier:
@@ -57,29 +67,37 @@ def as_stored(classifier: TextClassifier) -> TextClassifier:
     )
 
 
-def fit_temperature(examples: Sequence[Example], folds: int = FOLDS) -> float:
-    """The temperature minimising the log loss of cross-validated intent scores."""
+def cross_validated_scores(
+    examples: Sequence[Example], classes: tuple[str, ...], folds: int = FOLDS
+) -> tuple[np.ndarray, np.ndarray]:
+    """Intent scores of each example by a model that did not see it, and the label index.
+
+    Empty when a fold would miss a class (too little data to cross-validate)."""
     scores, labels = [], []
     order = np.random.default_rng(0).permutation(len(examples))
     for fold in range(folds):
         held = {int(i) for i in order[fold::folds]}
         seen = [e for i, e in enumerate(examples) if i not in held]
-        if len({e.intent for e in seen}) < 2:
-            return 1.0
+        if tuple(sorted({e.intent for e in seen})) != classes or len(classes) < 3:
+            return np.empty((0, len(classes))), np.empty(0, dtype=int)
         model = train(
             [e.text for e in seen], [e.intent for e in seen], ngram_range=NGRAM_RANGE, c=INTENT_C
         )
         for i in sorted(held):
-            if examples[i].intent in model.classes:
-                scores.append(model.decision(examples[i].text))
-                labels.append(model.classes.index(examples[i].intent))
-    if not scores or scores[0].shape[0] < 3:
-        return 1.0  # two classes: the sigmoid's own scale is kept
-    matrix, target = np.vstack(scores), np.array(labels)
+            scores.append(model.decision(examples[i].text))
+            labels.append(classes.index(examples[i].intent))
+    return np.vstack(scores), np.array(labels)
+
+
+def fit_temperature(scores: np.ndarray, labels: np.ndarray) -> float:
+    """The temperature minimising the log loss of cross-validated intent scores (1.0 when
+    there are none, e.g. two classes: the sigmoid's own scale is kept)."""
+    if not len(labels):
+        return 1.0
 
     def loss(log_t: float) -> float:
         return float(
-            -log_softmax(matrix / np.exp(log_t), axis=1)[np.arange(len(target)), target].mean()
+            -log_softmax(scores / np.exp(log_t), axis=1)[np.arange(len(labels)), labels].mean()
         )
 
     return float(np.exp(minimize_scalar(loss, bounds=(-3.0, 3.0), method="bounded").x))
@@ -104,10 +122,17 @@ def choose_threshold(
 
 
 def with_threshold(model: RouterModel, heldout: Sequence[Example]) -> RouterModel:
-    """The model with its threshold chosen on `heldout`."""
+    """The model with its threshold: the lowest at which its decisions alone are at least
+    TARGET_PRECISION right both on `heldout` and in cross-validation on its own training
+    set, so one lucky held-out set cannot lower it."""
     predictions = [model.predict(e.text) for e in heldout]
-    threshold = choose_threshold(
+    heldout_threshold = choose_threshold(
         [p.confidence for p in predictions],
         [p.intent == e.intent for p, e in zip(predictions, heldout, strict=True)],
     )
-    return model.with_meta(threshold=threshold, target_precision=TARGET_PRECISION)
+    cv_threshold = float(model.intent.meta.get("cv_threshold", MIN_THRESHOLD))
+    return model.with_meta(
+        threshold=max(heldout_threshold, cv_threshold),
+        heldout_threshold=heldout_threshold,
+        target_precision=TARGET_PRECISION,
+    )
