@@ -58,7 +58,9 @@ REDIS_DOWN_ERRORS: tuple[type[Exception], ...] = (
     redis.exceptions.TimeoutError,
     OSError,
 )
-# What a connection raises when Redis did not answer: counts against the breaker.
+# What counts against the breaker: a failed connect, and a reply that never came. A pooled
+# connection found closed (Redis restarted) does not: the client's retry reconnects, and
+# only if that connect fails is Redis down.
 _FAILURES = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
 
 _async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
@@ -114,7 +116,7 @@ class _AsyncBreakerConnection:
         started = time.monotonic()
         try:
             response = await super().read_response(*args, **kwargs)
-        except _FAILURES as exc:
+        except redis.exceptions.TimeoutError as exc:
             self.breaker.record_failure(exc, started=started)
             raise
         self.breaker.record_success()
@@ -138,7 +140,7 @@ class _SyncBreakerConnection:
         started = time.monotonic()
         try:
             response = super().read_response(*args, **kwargs)
-        except _FAILURES as exc:
+        except redis.exceptions.TimeoutError as exc:
             self.breaker.record_failure(exc, started=started)
             raise
         self.breaker.record_success()

@@ -166,10 +166,8 @@ def test_health_answers_503_while_postgres_is_unreachable(gateway, database, oll
         response = http.get("/health")
 
     assert response.status_code == 503
-    assert response.json() == {
-        "status": "degraded",
-        "checks": {"database": "down", "redis": "ok", "ollama": "ok"},
-    }
+    assert response.json()["status"] == "degraded"
+    assert response.json()["checks"] == {"database": "down", "redis": "ok", "ollama": "ok"}
 
 
 @pytest.mark.parametrize(("method", "path"), [("GET", "/health"), ("POST", CHAT)])
