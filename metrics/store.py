@@ -137,10 +137,15 @@ def write(fill: Fill) -> None:
         _backoff.failed(client, exc)
 
 
-async def awrite(fill: Fill) -> None:
-    """Run `fill`'s commands in one round trip on the async client; never raises."""
+async def awrite(fill: Fill, *, always: bool = False) -> None:
+    """Run `fill`'s commands in one round trip on the async client; never raises.
+
+    `always` skips the backoff: for writes that are data, not samples (a chat's usage
+    counters, its cache entry, its budget settlement), which Redis' circuit breaker
+    already makes cheap to attempt while Redis is down.
+    """
     client = async_redis()
-    if _backoff.active(client):
+    if not always and _backoff.active(client):
         return
     deferred = _deferred.take()
     try:

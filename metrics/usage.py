@@ -127,4 +127,4 @@ async def usage_publish(entry: UsageEntry, *extra: store.Fill) -> None:
         for more in extra:
             more(pipe)
 
-    await store.awrite(fill)
+    await store.awrite(fill, always=True)
