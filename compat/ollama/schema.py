@@ -73,7 +73,13 @@ show_schema = extend_schema(
     tags=TAGS,
     summary="Ollama /api/show",
     request=OBJECT,
-    responses={200: OBJECT, 401: ERRORS[401], 404: ERRORS[404], 503: ERRORS[503]},
+    responses={
+        200: OBJECT,
+        400: ERRORS[400],
+        401: ERRORS[401],
+        404: ERRORS[404],
+        503: ERRORS[503],
+    },
 )
 probe_schema = extend_schema(
     operation_id="ollama_version",

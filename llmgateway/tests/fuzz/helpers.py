@@ -208,13 +208,33 @@ def assert_envelope(response) -> None:
     assert re.fullmatch(r"[a-z][a-z0-9_]*", body["error"]["code"]), body
 
 
+def assert_ollama_error(response) -> None:
+    """SPEC section 13's one exception, under /ollama: `{"error": "<message>", "code",
+    "request_id"}`, the string Ollama's own clients read."""
+    body = response.json()
+    request_id = response.headers["x-request-id"]
+    request_id = request_id if isinstance(request_id, str) else request_id[0]
+    assert isinstance(body, dict) and {"error", "code", "request_id"} <= set(body), body
+    assert isinstance(body["error"], str) and body["error"], body
+    assert re.fullmatch(r"[a-z][a-z0-9_]*", body["code"]), body
+    assert body["request_id"] == request_id, body
+
+
+def assert_error_shape(response, path: str) -> None:
+    """The error shape of the API `path` belongs to."""
+    if path.startswith("/ollama/"):
+        assert_ollama_error(response)
+    else:
+        assert_envelope(response)
+
+
 def check_request_id(ctx, response, case) -> None:
-    """Every response carries X-Request-ID; every error is the one envelope."""
+    """Every response carries X-Request-ID; every error is its API's error shape."""
     if is_bare_multipart_rejection(response):
         return  # BUG-3 (see is_bare_multipart_rejection)
     assert response.headers.get("x-request-id"), "the response has no X-Request-ID header"
     if response.status_code >= 400:
-        assert_envelope(response)
+        assert_error_shape(response, case.operation.path)
 
 
 def check_event_stream(ctx, response, case) -> None:
