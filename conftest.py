@@ -17,9 +17,11 @@ PASSWORD = "Sup3r-secret!"
 def _clean_redis(settings):
     """Each test starts from an empty Redis database (the test database index only)."""
     from core.redis_client import sync_redis
+    from metrics import store
 
     client = sync_redis()
     client.flushdb()
+    store.discard_deferred()  # samples an earlier test deferred must not land in this one
     yield
     client.flushdb()
 

@@ -1,7 +1,8 @@
 """Metrics of the Ollama fleet: calls and queue wait per backend, TTFT, tokens/s and compute
 seconds per model and backend (Redis-held, so every process reports the same totals).
 
-`record_call` is best effort like every recorder: it never raises and costs one round trip.
+`record_call` is best effort like every recorder: it never raises, and it costs no round
+trip of its own (the commands go with the request's next metrics write).
 """
 
 from __future__ import annotations
@@ -48,4 +49,4 @@ async def record_call(
                 pipe, LLM_TOKENS_PER_SECOND, labels, timings.tokens_per_second, TPS_BUCKETS
             )
 
-    await store.awrite(fill)
+    store.defer(fill)

@@ -18,7 +18,7 @@ import math
 import threading
 import time
 import weakref
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -49,6 +49,7 @@ HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 3
 LLM_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0)
 
 BACKOFF_SECONDS = 1.0
+MAX_DEFERRED_FILLS = 10_000
 WARN_INTERVAL_SECONDS = 60.0
 # Metrics must never fail a request: any Redis-side error (down, timeout, wrong type) is
 # swallowed on the write path.
@@ -90,22 +91,35 @@ _backoff = _Backoff()
 
 
 class _Deferred:
-    """Increments that must survive a Redis outage (the outage is what they count).
+    """Writes that ride along with the next write that reaches Redis, from any caller.
 
-    They ride along with the next write that reaches Redis, from any caller.
+    Increments that must survive a Redis outage (the outage is what they count) are kept
+    until one succeeds; samples (`defer`) cost no round trip of their own and are dropped
+    with a failed write, like any sample, and beyond MAX_DEFERRED_FILLS.
     """
 
     def __init__(self) -> None:
         self._counts: Counter[tuple[str, str]] = Counter()
+        self._fills: deque[Fill] = deque(maxlen=MAX_DEFERRED_FILLS)
         self._lock = threading.Lock()  # sync writes run on several threads
 
     def add(self, counts: Counter[tuple[str, str]]) -> None:
         with self._lock:
             self._counts.update(counts)
 
+    def add_fill(self, fill: Fill) -> None:
+        with self._lock:
+            self._fills.append(fill)
+
     def take(self) -> Counter[tuple[str, str]]:
         with self._lock:
             taken, self._counts = self._counts, Counter()
+        return taken
+
+    def take_fills(self) -> list[Fill]:
+        with self._lock:
+            taken = list(self._fills)
+            self._fills.clear()
         return taken
 
 
@@ -116,10 +130,18 @@ def increment_later(key: str, name: str, amount: int = 1) -> None:
     _deferred.add(Counter({(key, name): amount}))
 
 
+def defer(fill: Fill) -> None:
+    """Write `fill`'s commands with the next write of this process (every request ends
+    with one: the request metrics), instead of a round trip of their own."""
+    _deferred.add_fill(fill)
+
+
 def _pipeline(client: Any, fill: Fill, deferred: Counter[tuple[str, str]]) -> Any:
     pipe = client.pipeline(transaction=False)
     for (key, name), amount in deferred.items():
         pipe.hincrby(key, name, amount)
+    for sample in _deferred.take_fills():
+        sample(pipe)
     fill(pipe)
     return pipe
 
@@ -153,6 +175,16 @@ async def awrite(fill: Fill, *, always: bool = False) -> None:
     except REDIS_ERRORS as exc:
         _deferred.add(deferred)
         _backoff.failed(client, exc)
+
+
+def discard_deferred() -> None:
+    """Forget what was deferred and not yet written (tests start from a clean slate)."""
+    _deferred.take_fills()
+
+
+async def aflush() -> None:
+    """Write what was deferred now (tests, and readers that need it at once)."""
+    await awrite(lambda pipe: None, always=True)
 
 
 def decode_hash(raw: dict) -> dict[str, str]:

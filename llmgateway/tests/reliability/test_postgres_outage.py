@@ -20,9 +20,12 @@ from django.db import connection
 
 from accounts.services import api_key_create
 from conversations.services import conversation_create
+from core.redis_client import sync_redis
 from llmgateway.tests.reliability.client import CHAT, STREAM, assert_envelope, parse_sse
 from llmgateway.tests.reliability.conftest import client_for, is_answer_request
 from llmgateway.tests.reliability.tcp_proxy import TcpProxy
+from metrics.ledger_outbox import OUTBOX_KEY
+from metrics.models import UsageRecord
 from ollama_testserver import Reply
 
 pytestmark = pytest.mark.slow
@@ -109,6 +112,29 @@ def test_a_stream_whose_answer_cannot_be_stored_ends_with_an_error_event(
     events = parse_sse(body)
     assert events[-1].event == "error"
     assert events[-1].data["code"] == "database_unavailable"
+
+
+def test_a_ledger_row_that_could_not_be_stored_is_written_when_postgres_returns(
+    gateway, database, ollama, chat_user
+):
+    """Nothing is lost: the row waits in Redis (the outbox) and a later turn writes it."""
+    with client_for(gateway, chat_user) as http:
+        wait_until_healthy(http)
+        _cut_while_the_model_answers(database, ollama)
+        assert http.post(CHAT, json={"query": "kept for later"}).status_code == 503
+        assert sync_redis().llen(OUTBOX_KEY) == 1
+        database.restore()
+        wait_until_healthy(http)
+        # A finished turn drains the outbox (at most every few seconds per process).
+        deadline = time.monotonic() + RECOVERY_SECONDS
+        while sync_redis().llen(OUTBOX_KEY):
+            assert time.monotonic() < deadline, "the outbox was never drained"
+            assert http.post(CHAT, json={"query": "after the outage"}).status_code == 200
+            time.sleep(0.5)
+
+    row = UsageRecord.objects.get(conversation__title="kept for later")
+    assert (row.outcome, row.user_id) == ("ok", chat_user.pk)
+    assert row.completion_tokens > 0
 
 
 def test_the_gateway_recovers_by_itself_when_postgres_returns(gateway, database, ollama, chat_user):

@@ -8,12 +8,11 @@ admin or `train_router` runs, so no chat pays for a database write.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 
 from core.redis_client import REDIS_DOWN_ERRORS, sync_redis
-from metrics import recorders, store
+from metrics import store
 from routing.agent.router.model import Prediction
 
 logger = logging.getLogger(__name__)
@@ -22,20 +21,24 @@ DECISIONS_KEY = "router:decisions"
 DECISIONS_KEPT = 10_000  # the buffer keeps the newest; an unread backlog cannot grow Redis
 FLUSH_BATCH = 500
 
-_pending: set[asyncio.Task] = set()
-
 
 def routing_record(*, router: str, intent: str, decision: dict | None = None) -> None:
-    """Count the routing (and buffer the classifier's decision) without waiting for Redis."""
-    task = asyncio.get_running_loop().create_task(_write(router, intent, decision))
-    _pending.add(task)  # a strong reference until it is done (the loop keeps weak ones)
-    task.add_done_callback(_pending.discard)
+    """Count the routing (and buffer the classifier's decision) without a round trip: the
+    commands go with the request's next metrics write (`metrics.store.defer`)."""
+    store.defer(lambda pipe: pipe.hincrby(store.ROUTING, store.field(router, intent), 1))
+    if decision is not None:
+        payload = json.dumps(decision, ensure_ascii=False)
+
+        def push(pipe) -> None:
+            pipe.rpush(DECISIONS_KEY, payload)
+            pipe.ltrim(DECISIONS_KEY, -DECISIONS_KEPT, -1)
+
+        store.defer(push)  # Redis down loses this sample only
 
 
 async def drain() -> None:
-    """Wait for the writes in flight (tests, shutdown)."""
-    while _pending:
-        await asyncio.gather(*list(_pending), return_exceptions=True)
+    """Write what was recorded now (tests, and readers that need it at once)."""
+    await store.aflush()
 
 
 def decision_payload(
@@ -51,17 +54,6 @@ def decision_payload(
         "fast_intent": guess.intent if guess else "",
         "fast_confidence": guess.confidence if guess else None,
     }
-
-
-async def _write(router: str, intent: str, decision: dict | None) -> None:
-    await recorders.record_routing(router, intent)
-    if decision is not None:
-
-        def push(pipe) -> None:
-            pipe.rpush(DECISIONS_KEY, json.dumps(decision, ensure_ascii=False))
-            pipe.ltrim(DECISIONS_KEY, -DECISIONS_KEPT, -1)
-
-        await store.awrite(push)  # never raises: Redis down loses this sample only
 
 
 def decisions_flush() -> int:
