@@ -141,15 +141,18 @@ def provision(
     return Credentials(user_id=data["user_id"], jwt=data["jwt"], api_key=data["api_key"])
 
 
+# Twisted's default listen backlog is 50: a burst of 200 simultaneous connects (the slow and
+# fleet scenarios) would have some reset before the gateway ever saw them.
+LISTEN_BACKLOG = 1024
+
+
 def daphne_args(port: int) -> list[str]:
-    # As in the Dockerfile, but bound to loopback.
+    # As in the Dockerfile, but bound to loopback, with a listen backlog for the bursts.
     return [
         "-m",
         "daphne",
-        "-b",
-        "127.0.0.1",
-        "-p",
-        str(port),
+        "-e",
+        f"tcp:port={port}:interface=127.0.0.1:backlog={LISTEN_BACKLOG}",
         "--proxy-headers",
         "llmgateway.asgi:application",
     ]
