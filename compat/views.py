@@ -9,7 +9,6 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
-from adrf.views import APIView
 from django.conf import settings
 from django.http import StreamingHttpResponse
 from pydantic import BaseModel, ValidationError
@@ -22,8 +21,8 @@ from accounts.models import ApiKey
 from compat.auth import COMPAT_AUTHENTICATION
 from compat.engine import turn_request_for
 from core.errors import GatewayError
-from core.timing import RequestTiming, timing_start
 from routing.chat.turn import Turn, turn_admit
+from routing.chat.turn_view import TurnApiView
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -89,34 +88,16 @@ def parse_body(request: Request, model: type[Model]) -> Model:
         raise InvalidRequest(validation_message(exc), details=details) from None
 
 
-class CompatApiView(APIView):
+class CompatApiView(TurnApiView):
     """Base of the protocol views; `api` names the protocol in the usage ledger."""
 
     api = ""
     authentication_classes = COMPAT_AUTHENTICATION
     permission_classes = [IsAuthenticated]
-    timing: RequestTiming
-    turn: Turn | None = None
-
-    async def async_dispatch(self, request, *args, **kwargs):
-        # Started before authentication so `gateway` covers the whole request.
-        self.timing = timing_start()
-        return await super().async_dispatch(request, *args, **kwargs)
 
     def perform_content_negotiation(self, request, force=False):
         # These clients send all sorts of Accept headers; the answer is always JSON.
         return JSONRenderer(), JSONRenderer.media_type
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if self.turn is not None and self.turn.quota is not None:
-            for name, value in self.turn.quota.headers().items():
-                response.headers.setdefault(name, value)
-        if self.turn is not None and self.turn.reservation is not None:
-            for name, value in self.turn.reservation.headers().items():
-                response.headers.setdefault(name, value)
-        response["Server-Timing"] = self.timing.header(llm=not response.streaming)
-        return response
 
     async def open_turn(
         self,

@@ -1,6 +1,7 @@
 """ASGI entry point: Daphne serves HTTP (including SSE) through Channels' protocol router.
 
-Outermost first: the client's real address (core/proxies.py), the body limit
+Outermost first: one shared pool for the request's synchronous calls
+(core/sync_threads.py), the client's real address (core/proxies.py), the body limit
 (core/body_limit.py), then Django. When Daphne is the server, its own request handling is
 replaced by llmgateway/daphne_protocol.py, which refuses oversized bodies before reading.
 """
@@ -17,9 +18,10 @@ django_asgi_app = get_asgi_application()
 
 from core.body_limit import BodySizeLimitMiddleware  # noqa: E402  (needs settings)
 from core.proxies import TrustedProxyMiddleware  # noqa: E402
+from core.sync_threads import SharedSyncThreads  # noqa: E402
 
 application = ProtocolTypeRouter(
-    {"http": TrustedProxyMiddleware(BodySizeLimitMiddleware(django_asgi_app))}
+    {"http": SharedSyncThreads(TrustedProxyMiddleware(BodySizeLimitMiddleware(django_asgi_app)))}
 )
 
 # The operator hears at once if Ollama cannot be reached (a background probe: start-up

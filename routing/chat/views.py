@@ -2,49 +2,27 @@
 
 Each validates the ChatRequest, admits the turn (quota, cache, conversation, question)
 and hands it to `turn_answer` (JSON) or the SSE body. Every response, errors included,
-carries Server-Timing and, once the quota was counted, the X-RateLimit-* headers.
+carries Server-Timing and, once the quota was counted, the X-RateLimit-* headers
+(routing/chat/turn_view.py).
 """
 
 from __future__ import annotations
 
-from adrf.views import APIView
 from django.http import StreamingHttpResponse
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import ApiKey
-from core.timing import RequestTiming, timing_start
 from routing.chat.schema import chat_schema, chat_stream_schema
 from routing.chat.serializers import ChatRequestSerializer, chat_response_body
 from routing.chat.streaming import chat_stream
 from routing.chat.turn import AgentEngine, Turn, TurnRequest, turn_admit, turn_answer
+from routing.chat.turn_view import TurnApiView
 
 
-class _ChatApiBase(APIView):
-    """What both chat endpoints share: timing, admission, the rate-limit headers."""
-
-    timing: RequestTiming
-    turn: Turn | None = None
-
-    async def async_dispatch(self, request, *args, **kwargs):
-        # Started before authentication so `gateway` covers the whole request.
-        self.timing = timing_start()
-        return await super().async_dispatch(request, *args, **kwargs)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        quota = self.turn.quota if self.turn is not None else None
-        if quota is not None:
-            for name, value in quota.headers().items():
-                response.headers.setdefault(name, value)
-        reservation = self.turn.reservation if self.turn is not None else None
-        if reservation is not None:  # X-Budget-Remaining-Day / -Month
-            for name, value in reservation.headers().items():
-                response.headers.setdefault(name, value)
-        # A stream's headers leave before the model runs: only what is known by then.
-        response["Server-Timing"] = self.timing.header(llm=not response.streaming)
-        return response
+class _ChatApiBase(TurnApiView):
+    """What both chat endpoints share: validation and admission of the turn."""
 
     async def admit(self, request: Request) -> Turn:
         """Validate (a bad request costs no quota), then admit the turn."""

@@ -1,0 +1,46 @@
+"""The base of every view that serves a chat turn: `/api/chat/`, its stream, `/v1` and `/ollama`.
+
+What they share: the request timing (started before authentication, so `gateway` in
+Server-Timing covers the whole request), the rate-limit and budget headers once the turn
+was admitted, and a JSON body rendered on the event loop. Django renders any response
+that has a `render` method through a thread hop; rendering JSON is pure CPU, so the body
+is rendered here and the response leaves as the plain HttpResponse it then is.
+"""
+
+from __future__ import annotations
+
+from adrf.views import APIView
+from django.http import HttpResponse
+from django.template.response import SimpleTemplateResponse
+
+from core.timing import RequestTiming, timing_start
+from routing.chat.turn import Turn
+
+
+def rendered_on_loop(response: HttpResponse) -> HttpResponse:
+    """`response` with its body rendered now, needing no further rendering by Django."""
+    if isinstance(response, SimpleTemplateResponse):
+        response.render()
+        # Attributes (DRF's `data` included) stay; only the pending `render` goes.
+        response.__class__ = HttpResponse
+    return response
+
+
+class TurnApiView(APIView):
+    timing: RequestTiming
+    turn: Turn | None = None
+
+    async def async_dispatch(self, request, *args, **kwargs):
+        self.timing = timing_start()
+        return await super().async_dispatch(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.turn is not None:
+            for limit in (self.turn.quota, self.turn.reservation):
+                # X-RateLimit-*, then X-Budget-Remaining-Day / -Month.
+                for name, value in (limit.headers() if limit is not None else {}).items():
+                    response.headers.setdefault(name, value)
+        # A stream's headers leave before the model runs: only what is known by then.
+        response["Server-Timing"] = self.timing.header(llm=not response.streaming)
+        return rendered_on_loop(response)
