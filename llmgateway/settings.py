@@ -198,6 +198,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "core",
     "accounts",
     "conversations",
     "routing",
@@ -208,7 +209,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "core.middleware.RequestContextMiddleware",
     "metrics.middleware.RequestMetricsMiddleware",
-    "django.middleware.security.SecurityMiddleware",
+    # Django's SecurityMiddleware, minus the two thread hops of its sync hooks.
+    "core.security.AsyncSecurityMiddleware",
     "core.static.AsyncWhiteNoiseMiddleware",
     # Session, CSRF, auth and messages wrap only /admin/: each Django middleware costs two
     # thread hops per request, and the token-authenticated API needs none of them.
@@ -219,6 +221,8 @@ MIDDLEWARE = [
 # ones CSRF can matter for), and RequestContextMiddleware sets X-Frame-Options everywhere;
 # tests in llmgateway/tests/test_admin_middleware.py hold both.
 SILENCED_SYSTEM_CHECKS = [
+    # core.security runs Django's SecurityMiddleware checks for its async subclass.
+    "security.W001",
     "admin.E408",
     "admin.E409",
     "admin.E410",
