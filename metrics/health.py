@@ -11,17 +11,16 @@ import threading
 import time
 from typing import Any
 
-from adrf.views import APIView
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import DatabaseError, connection
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.redis_client import REDIS_DOWN_ERRORS, sync_redis
+from core.views import OpenAsyncApiView
 from routing.ollama.fleet_status import fleet_status, ollama_check
 
 
@@ -124,10 +123,7 @@ def run_checks() -> tuple[dict[str, Any], int]:
     return body, status_code
 
 
-class HealthView(APIView):
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-
+class HealthView(OpenAsyncApiView):
     @extend_schema(
         summary="Health of the gateway and what it depends on",
         responses={200: HealthResponse, 503: HealthResponse},

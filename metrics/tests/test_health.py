@@ -62,3 +62,15 @@ def test_checks_run_at_most_once_per_cache_period(api_client, ollama_server, set
         assert len(ollama_server.requests) == probes
     finally:
         _last.forget()
+
+
+@pytest.mark.django_db
+def test_other_methods_get_the_envelope_and_head_the_headers(api_client):
+    # /health dispatches on the event loop (core.views.OpenAsyncApiView), not through adrf.
+    post = api_client.post("/health")
+    head = api_client.head("/health")
+
+    assert post.status_code == 405
+    assert post.json()["error"]["code"] == "method_not_allowed"
+    assert head.status_code == 200
+    assert head["Content-Type"] == "application/json"

@@ -2,28 +2,16 @@
 
 What they share: the request timing (started before authentication, so `gateway` in
 Server-Timing covers the whole request), the rate-limit and budget headers once the turn
-was admitted, and a JSON body rendered on the event loop. Django renders any response
-that has a `render` method through a thread hop; rendering JSON is pure CPU, so the body
-is rendered here and the response leaves as the plain HttpResponse it then is.
+was admitted, and a JSON body rendered on the event loop (core/views.py).
 """
 
 from __future__ import annotations
 
 from adrf.views import APIView
-from django.http import HttpResponse
-from django.template.response import SimpleTemplateResponse
 
 from core.timing import RequestTiming, timing_start
+from core.views import rendered_on_loop
 from routing.chat.turn import Turn
-
-
-def rendered_on_loop(response: HttpResponse) -> HttpResponse:
-    """`response` with its body rendered now, needing no further rendering by Django."""
-    if isinstance(response, SimpleTemplateResponse):
-        response.render()
-        # Attributes (DRF's `data` included) stay; only the pending `render` goes.
-        response.__class__ = HttpResponse
-    return response
 
 
 class TurnApiView(APIView):
