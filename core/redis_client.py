@@ -153,6 +153,15 @@ def _reporting(mixin: type, base: type, breaker: CircuitBreaker) -> type:
     return type(f"Breaker{base.__name__}", (mixin, base), {"breaker": breaker})
 
 
+def _busy_or_down(breaker: CircuitBreaker) -> Exception:
+    """Why a caller waited out REDIS_POOL_TIMEOUT for a connection: the pool was busy, or
+    Redis stopped answering meanwhile (the connections were held by calls timing out, and
+    the breaker opened), which the caller's Redis-down policy handles."""
+    if not breaker.allow():
+        return RedisUnavailable("Redis circuit open while waiting for a connection")
+    return RedisBusy()
+
+
 class BreakerBlockingPool(redis.BlockingConnectionPool):
     """django-redis' pool (CONNECTION_POOL_CLASS): bounded, blocking, behind the breaker."""
 
@@ -170,7 +179,7 @@ class BreakerBlockingPool(redis.BlockingConnectionPool):
             connection = super().get_connection(*args, **kwargs)
         except redis.exceptions.ConnectionError as exc:
             if isinstance(exc.__context__, queue.Empty):
-                raise RedisBusy() from exc
+                raise _busy_or_down(self.breaker) from exc
             raise
         if not self.breaker.allow():  # it opened while this caller waited for the pool
             self.release(connection)
@@ -195,7 +204,7 @@ class AsyncBreakerBlockingPool(aioredis.BlockingConnectionPool):
             connection = await super().get_connection(*args, **kwargs)
         except redis.exceptions.ConnectionError as exc:
             if isinstance(exc.__cause__, asyncio.TimeoutError):
-                raise RedisBusy() from exc
+                raise _busy_or_down(self.breaker) from exc
             raise
         if not self.breaker.allow():  # it opened while this caller waited for the pool
             await self.release(connection)

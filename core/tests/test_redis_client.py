@@ -87,6 +87,23 @@ def test_an_exhausted_sync_pool_is_busy_not_down(breaker):
     client.close()
 
 
+async def test_a_wait_for_the_pool_that_outlasts_redis_is_down_not_busy(breaker):
+    # Redis froze: its connections are held by calls timing out and the breaker opens
+    # while this caller waits, so its Redis-down policy applies, not "busy".
+    client = _async_client(settings.REDIS_URL, breaker, max_connections=1, timeout=0.2)
+    held = await client.connection_pool.get_connection()
+    waiting = asyncio.create_task(client.connection_pool.get_connection())
+    await asyncio.sleep(0)  # the task is now waiting for the held connection
+    for _ in range(2):
+        breaker.record_failure(TimeoutError("frozen"))
+    try:
+        with pytest.raises(RedisUnavailable):
+            await waiting
+    finally:
+        await client.connection_pool.release(held)
+    await client.aclose()
+
+
 async def test_failed_connections_open_the_breaker_and_calls_then_fail_at_once(breaker):
     client = _async_client(DEAD_URL, breaker)
 
