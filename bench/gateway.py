@@ -141,18 +141,17 @@ def provision(
     return Credentials(user_id=data["user_id"], jwt=data["jwt"], api_key=data["api_key"])
 
 
-# Twisted's default listen backlog is 50: a burst of 200 simultaneous connects (the slow and
-# fleet scenarios) would have some reset before the gateway ever saw them.
-LISTEN_BACKLOG = 1024
-
-
 def daphne_args(port: int) -> list[str]:
-    # As in the Dockerfile, but bound to loopback, with a listen backlog for the bursts.
+    # As in the Dockerfile, but bound to loopback. `-b`/`-p` listen with the gateway's
+    # backlog (llmgateway/daphne_protocol.py), not Twisted's 50, which reset some of the
+    # slow and fleet scenarios' 200 simultaneous connects.
     return [
         "-m",
         "daphne",
-        "-e",
-        f"tcp:port={port}:interface=127.0.0.1:backlog={LISTEN_BACKLOG}",
+        "-b",
+        "127.0.0.1",
+        "-p",
+        str(port),
         "--proxy-headers",
         "llmgateway.asgi:application",
     ]

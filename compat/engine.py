@@ -24,11 +24,11 @@ from routing.answer import Answer
 from routing.chat.turn import AgentEngine, Turn, TurnRequest
 from routing.ollama import passthrough
 from routing.ollama.errors import OllamaError, OllamaUnreachable
+from routing.ollama.metering import compute_seconds_of
 
 AUTO = "auto"
 CHAT_PATH = "/api/chat"
 GENERATE_PATH = "/api/generate"
-_DURATIONS = ("load_duration", "prompt_eval_duration", "eval_duration")
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,7 @@ class DirectEngine:
             model=str(final.get("model") or self.requested),
             prompt_tokens=int(final.get("prompt_eval_count") or 0),
             completion_tokens=int(final.get("eval_count") or 0),
-            compute_seconds=sum(int(final.get(k) or 0) for k in _DURATIONS) / 1e9,
+            compute_seconds=compute_seconds_of(final),
             final=final,
             raw=raw,
         )
@@ -229,8 +229,7 @@ class EmbedEngine:
             response="",
             model=self.requested,
             prompt_tokens=int(self.result.get("prompt_eval_count") or 0),
-            # An embedding has no eval phase: Ollama's total is the compute.
-            compute_seconds=int(self.result.get("total_duration") or 0) / 1e9,
+            compute_seconds=compute_seconds_of(self.result),  # an embedding's is its total
         )
 
     async def stream(self, turn: Turn) -> AsyncIterator[Answer]:

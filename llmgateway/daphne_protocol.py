@@ -11,7 +11,10 @@ was written to disk. `GatewayWebRequest` acts while the bytes arrive:
   handed on with its Content-Length so DRF's parsers read it;
 - with `--proxy-headers`, Daphne would take X-Forwarded-For from any caller: the headers
   are dropped unless the peer is one of TRUSTED_PROXIES (core/proxies.py);
-- Daphne's own access log is off: the gateway's JSON access line is the one per request.
+- Daphne's own access log is off: the gateway's JSON access line is the one per request;
+- `daphne -b HOST -p PORT` (`make run`, the Dockerfile, compose, the tests) listens with a
+  backlog of LISTEN_BACKLOG instead of Twisted's 50 (`-e tcp:...:backlog=N` keeps its own;
+  `manage.py runserver` builds its endpoints elsewhere and keeps Twisted's).
 
 `install()` makes Daphne build its HTTP factory from this module; llmgateway/asgi.py calls
 it when Daphne is the server, so every way of starting it (`make run`, compose, tests,
@@ -35,6 +38,10 @@ from core.proxies import is_trusted_proxy
 # to read the answer instead of a connection reset; then the connection is aborted.
 LINGER_SECONDS = 2.0
 IN_MEMORY_BODY_BYTES = 1_048_576
+# Twisted listens with a backlog of 50 pending connections: in a burst of a few hundred
+# simultaneous connects, the rest are reset before Daphne accepts them. The kernel caps the
+# backlog at net.core.somaxconn (4096 on current Linux).
+LISTEN_BACKLOG = 1024
 _DAPHNE_PROXY_HEADERS = (b"x-forwarded-for", b"x-forwarded-port", b"x-forwarded-proto")
 
 
@@ -120,6 +127,24 @@ class GatewayHTTPFactory(HTTPFactory):
         return protocol
 
 
+def with_backlog(endpoints: list[str]) -> list[str]:
+    """Daphne's endpoint descriptions, each TCP or Unix one listening with LISTEN_BACKLOG
+    unless it sets its own."""
+    return [
+        f"{endpoint}:backlog={LISTEN_BACKLOG}"
+        if endpoint.startswith(("tcp:", "unix:")) and ":backlog=" not in endpoint
+        else endpoint
+        for endpoint in endpoints
+    ]
+
+
 def install() -> None:
-    """Make Daphne's server build `GatewayHTTPFactory` (it looks the name up when it runs)."""
+    """Make Daphne's server build `GatewayHTTPFactory` (it looks the name up when it runs),
+    and Daphne's CLI listen with LISTEN_BACKLOG: it loads the application (this module's
+    caller) before it turns `-b`/`-p` into endpoint descriptions."""
     sys.modules["daphne.server"].HTTPFactory = GatewayHTTPFactory
+    cli = sys.modules.get("daphne.cli")
+    if cli is not None and not getattr(cli, "_gateway_backlog", False):
+        build = cli.build_endpoint_description_strings
+        cli.build_endpoint_description_strings = lambda **kwargs: with_backlog(build(**kwargs))
+        cli._gateway_backlog = True

@@ -43,7 +43,8 @@ async def record_call(
             return
         labels = (model, backend)
         pipe.hincrbyfloat(LLM_COMPUTE, store.field(*labels), timings.compute_seconds)
-        store.observe(pipe, LLM_TTFT, labels, timings.ttft_seconds, TTFT_BUCKETS)
+        if timings.ttft_seconds is not None:
+            store.observe(pipe, LLM_TTFT, labels, timings.ttft_seconds, TTFT_BUCKETS)
         if timings.tokens_per_second is not None:
             store.observe(
                 pipe, LLM_TOKENS_PER_SECOND, labels, timings.tokens_per_second, TPS_BUCKETS

@@ -5,6 +5,7 @@
     server.on_structured(Reply(content='{"intent": "general"}'))
     server.on_tools(Reply(tool_calls=[{"name": "calculate", "arguments": {"expression": "2+2"}}]))
     server.set_default(Reply(content="hi", first_token_delay=0.5))
+    server.fail("/api/embed", status=500, times=1)   # any endpoint answers an error
     ... server.url, server.requests, server.chat_requests, server.disconnects,
     server.active_streams, server.wait_for(lambda: ...), server.reset(), server.stop()
 

@@ -13,7 +13,7 @@ from . import embed, handlers
 from .classify import is_classifier_schema
 from .pull import pull
 from .state import RecordedRequest, ServerState
-from .wire import plain_text
+from .wire import error_response, plain_text
 
 logger = logging.getLogger("ollama_testserver.requests")
 
@@ -50,8 +50,12 @@ def describe(record: RecordedRequest) -> str:
 async def gin_middleware(request: web.Request, handler) -> web.StreamResponse:
     """Log every request on arrival, and answer unknown routes with gin's plain bodies."""
     record = _record(request, await request.read())
-    request.app[handlers.STATE].record(record)
+    state = request.app[handlers.STATE]
+    state.record(record)
     logger.info("%s", describe(record))
+    failure = state.take_failure(request.path)
+    if failure is not None:
+        return error_response(*failure)
     try:
         return await handler(request)
     except web.HTTPNotFound:

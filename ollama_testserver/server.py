@@ -157,6 +157,19 @@ class OllamaTestServer:
         """The answer to plain chats (no `format`) when no rule matches; None restores ours."""
         self._script.set_default(reply)
 
+    def fail(
+        self,
+        path: str,
+        *,
+        status: int = 500,
+        message: str = "model runner has unexpectedly stopped",
+        times: int | None = None,
+    ) -> None:
+        """Answer every request to `path` (e.g. "/api/embed") with `status` and Ollama's
+        `{"error": message}`, `times` times or until the reset; probes of other paths still
+        answer. (For chat and generate, a `Reply` fault is finer-grained.)"""
+        self._state.fail(path, status, message, times)
+
     # --- observation -------------------------------------------------------------------
     @property
     def models(self) -> list[str]:

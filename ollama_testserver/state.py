@@ -65,6 +65,7 @@ class ServerState:
         self._peak_active = 0
         self._reported: list = []  # the Metrics of every final chunk sent (fleet metering)
         self._loaded: dict[str, int] = {}  # model name -> expiry (time.time_ns)
+        self._failing: dict[str, list] = {}  # path -> [status, message, uses left or None]
 
     # --- request log -------------------------------------------------------------------
     def record(self, request: RecordedRequest) -> None:
@@ -124,6 +125,24 @@ class ServerState:
         with self._lock:
             return list(self._active.values())
 
+    # --- scripted failures of whole endpoints ----------------------------------------
+    def fail(self, path: str, status: int, message: str, times: int | None) -> None:
+        with self._lock:
+            self._failing[path] = [status, message, times]
+
+    def take_failure(self, path: str) -> tuple[int, str] | None:
+        """The (status, message) to answer `path` with now, if a failure is scripted."""
+        with self._lock:
+            entry = self._failing.get(path)
+            if entry is None:
+                return None
+            status, message, times = entry
+            if times is not None:
+                entry[2] = times - 1
+                if entry[2] <= 0:
+                    del self._failing[path]
+            return status, message
+
     # --- loaded models (/api/ps) -------------------------------------------------------
     def mark_loaded(self, spec: ModelSpec) -> None:
         with self._lock:
@@ -145,4 +164,5 @@ class ServerState:
             self._loaded.clear()
             self._peak_active = len(self._active)
             self._reported.clear()
+            self._failing.clear()
             return list(self._active.values())

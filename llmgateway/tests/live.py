@@ -104,8 +104,8 @@ def gateway_env(**overrides: str) -> dict[str, str]:
 def start_gateway_process(
     env: dict[str, str], log_dir: Path, *, listen_backlog: int | None = None
 ) -> GatewayProcess:
-    """Daphne on a free port; `listen_backlog` replaces Twisted's default of 50 pending
-    connections (a burst of hundreds of simultaneous connects overflows 50: resets)."""
+    """Daphne on a free port; `-b`/`-p` listen with the gateway's backlog
+    (llmgateway/daphne_protocol.py LISTEN_BACKLOG), `listen_backlog` sets another."""
     port = free_port()
     log_path = log_dir / f"daphne-{port}.log"
     log_file = log_path.open("wb")

@@ -480,6 +480,19 @@ def test_http_500_fails_before_streaming(ollama_server):
     assert (caught.value.status_code, caught.value.error) == (500, "boom")
 
 
+def test_an_endpoint_can_fail_a_number_of_times_while_probes_answer(ollama_server):
+    client = ollama.Client(host=ollama_server.url)
+    ollama_server.fail("/api/embed", status=503, message="busy", times=2)
+
+    for _ in range(2):
+        with pytest.raises(ollama.ResponseError) as caught:
+            client.embed(MODEL, "hi")
+        assert (caught.value.status_code, caught.value.error) == (503, "busy")
+        assert client.list().models
+    assert client.embed(MODEL, "hi").embeddings
+    assert [r.path for r in ollama_server.requests].count("/api/embed") == 3
+
+
 def test_error_midstream_sends_chunks_then_an_error_line(ollama_server):
     ollama_server.set_default(Reply(chunks=["a", "b", "c", "d"], fault="error_midstream"))
 

@@ -1,7 +1,8 @@
 """Compute-time metering from Ollama's own timings (issue 14).
 
 Ollama's final chunk carries `load_duration`, `prompt_eval_duration` and `eval_duration`
-(nanoseconds); their sum is the compute a call cost. Each call's figures go to Prometheus
+(nanoseconds); their sum is the compute a call cost (an embedding reports only its
+`total_duration`, which is then its compute). Each call's figures go to Prometheus
 (per model and backend), and they add up in the request's `ComputeMeter` so the turn can
 store the total on its ledger row:
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import contextvars
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -31,28 +32,48 @@ class CallTimings:
     """One call's figures: compute from Ollama's durations, TTFT as the gateway saw it."""
 
     compute_seconds: float
-    ttft_seconds: float
+    ttft_seconds: float | None  # None for a call with no generation (an embedding)
     tokens_per_second: float | None  # None when Ollama reported no eval time
 
 
-def timings_of(message: AIMessage, *, ttft_seconds: float | None) -> CallTimings:
-    """The figures of a finished call; without a streamed token, TTFT is Ollama's own
-    load + prompt-eval time (what a client of a non-streamed call waits before generation)."""
-    meta = message.response_metadata or {}
+DURATIONS = ("load_duration", "prompt_eval_duration", "eval_duration")
 
-    def seconds(key: str) -> float:
-        value = meta.get(key)
-        return value / NS if isinstance(value, int | float) and value > 0 else 0.0
 
-    load, prompt, evaluation = (
-        seconds(k) for k in ("load_duration", "prompt_eval_duration", "eval_duration")
-    )
+def _seconds(meta: Mapping[str, Any], key: str) -> float:
+    value = meta.get(key)
+    return value / NS if isinstance(value, int | float) and value > 0 else 0.0
+
+
+def compute_seconds_of(meta: Mapping[str, Any]) -> float:
+    """The compute an Ollama answer (a final chunk, or a whole JSON reply) reports: load +
+    prompt-eval + eval; an embedding, which reports no eval phases, is its total."""
+    load, prompt, evaluation = (_seconds(meta, key) for key in DURATIONS)
+    if not prompt and not evaluation and _seconds(meta, "total_duration"):
+        return _seconds(meta, "total_duration")
+    return load + prompt + evaluation
+
+
+def timings_from(meta: Mapping[str, Any], *, ttft_seconds: float | None) -> CallTimings | None:
+    """The figures of a finished call from Ollama's answer; None when it reports no
+    durations at all (/api/show). Without a streamed token, TTFT is Ollama's own load +
+    prompt-eval time (what a client of a non-streamed call waits before generation)."""
+    if not any(_seconds(meta, key) for key in (*DURATIONS, "total_duration")):
+        return None
+    load, prompt, evaluation = (_seconds(meta, key) for key in DURATIONS)
     eval_count = meta.get("eval_count") or 0
+    if ttft_seconds is None and evaluation:
+        ttft_seconds = load + prompt
     return CallTimings(
-        compute_seconds=load + prompt + evaluation,
-        ttft_seconds=ttft_seconds if ttft_seconds is not None else load + prompt,
+        compute_seconds=compute_seconds_of(meta),
+        ttft_seconds=ttft_seconds,
         tokens_per_second=eval_count / evaluation if evaluation > 0 and eval_count else None,
     )
+
+
+def timings_of(message: AIMessage, *, ttft_seconds: float | None) -> CallTimings:
+    """The figures of a finished agent call (zeros when Ollama reported no durations)."""
+    timings = timings_from(message.response_metadata or {}, ttft_seconds=ttft_seconds)
+    return timings or CallTimings(0.0, ttft_seconds, None)
 
 
 class ComputeMeter:
@@ -107,6 +128,9 @@ class FirstTokenTracker(AsyncCallbackHandler):
     def ttft_seconds(self) -> float | None:
         return None if self.first_token_at is None else self.first_token_at - self.started
 
-    async def on_llm_new_token(self, token: str, *, run_id: UUID, **kwargs: Any) -> None:
+    def token_arrived(self) -> None:
         if self.first_token_at is None:
             self.first_token_at = time.monotonic()
+
+    async def on_llm_new_token(self, token: str, *, run_id: UUID, **kwargs: Any) -> None:
+        self.token_arrived()

@@ -5,9 +5,14 @@ request body goes out as the adapter built it, and a stream comes back line by l
 moment Ollama writes each line (`stream_lines`), with the raw bytes kept so /ollama can
 forward them untouched. One httpx client per event loop keeps connections pooled.
 
-Each model call goes to the backend the fleet picks for its model (routing/ollama/fleet.py)
-when there are several backends or a concurrency cap, holding its lease for the whole call
-(a stream included); listings are the union over every backend.
+Each model call (chat, generate, embed, show) goes to the backend the fleet picks for its
+model (routing/ollama/fleet.py) when there are several backends or a concurrency cap,
+holding its lease for the whole call (a stream included). A connection error, timeout or
+5xx before the first line moves the call to another backend serving the model, and a 404
+from a backend whose model list was stale moves it on without charging a failure
+(routing/ollama/failover.py, shared with the agent's calls, which also meters each call
+per backend from Ollama's durations). Listings are the union over every backend; version
+and model management ask the first backend.
 
 Failures use the provider's vocabulary (routing/ollama/errors.py): Ollama unreachable, too
 slow or cut mid-answer is `OllamaUnreachable`; an error Ollama chose to send (404 unknown
@@ -20,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -30,8 +35,9 @@ from django.conf import settings
 
 from routing.ollama.chat_models import OLLAMA_CONNECTION_LIMITS
 from routing.ollama.errors import OllamaError, OllamaResponseError, OllamaUnreachable
-from routing.ollama.fleet import configured_urls, fleet
-from routing.ollama.fleet_errors import ModelNotServedError
+from routing.ollama.failover import first_answer, run_on_fleet
+from routing.ollama.fleet import configured_urls
+from routing.ollama.metering import FirstTokenTracker
 
 # Listing, showing and version answer at once on a healthy server.
 QUICK_TIMEOUT = 10.0
@@ -64,41 +70,24 @@ def _client(base: str) -> httpx.AsyncClient:
     return client
 
 
-@asynccontextmanager
-async def _backend(model: str | None) -> AsyncIterator[str]:
-    """The base URL to call for `model`, leased from the fleet when it has a choice to make.
+# The calls that run a model: each goes to a backend serving it and fails over before its
+# first line. Anything else (listings, version, model management) asks the first backend.
+MODEL_PATHS = frozenset(
+    {"/api/chat", "/api/generate", "/api/embed", "/api/embeddings", "/api/show"}
+)
 
-    One backend without a cap needs no bookkeeping. Otherwise the lease is held until the
-    call ends and released with its outcome (a failure counts against the backend's
-    breaker; a 404 means its model list was stale). A model no backend lists is Ollama's
-    404, so the adapters can name it.
-    """
+
+def _model_call(path: str, body: dict[str, Any] | None) -> str | None:
+    """The model a call runs, or None when the first backend answers it."""
+    model = (body or {}).get("model")
+    return model if path in MODEL_PATHS and isinstance(model, str) and model else None
+
+
+def _solo() -> str | None:
+    """The one backend when there is no choice to make and no cap to keep: such calls skip
+    the fleet's bookkeeping (they are still metered)."""
     urls = configured_urls()
-    if model is None or (len(urls) == 1 and not settings.OLLAMA_MAX_CONCURRENCY):
-        yield urls[0]
-        return
-    try:
-        lease = await fleet().acquire(model)
-    except ModelNotServedError:
-        raise OllamaResponseError(f"model '{model}' not found", model=model, status=404) from None
-    try:
-        yield lease.url
-    except OllamaUnreachable as exc:
-        lease.failed(str(exc)[:200])
-        raise
-    except OllamaResponseError as exc:
-        if exc.status is None or exc.status >= 500:
-            lease.failed(str(exc)[:200])
-        else:
-            if exc.status == 404:
-                fleet().forget_model(lease.backend, model)
-            lease.ended()
-        raise
-    except BaseException:
-        lease.ended()
-        raise
-    else:
-        lease.succeeded()
+    return urls[0] if len(urls) == 1 and not settings.OLLAMA_MAX_CONCURRENCY else None
 
 
 def _unavailable(exc: BaseException, path: str) -> OllamaUnreachable:
@@ -122,11 +111,18 @@ async def request_json(
 ) -> Any:
     """One call whose answer is a single JSON value (tags, show, ps, version, embed...).
 
-    `quick`: a listing that a healthy server answers at once, so a hung one fails fast.
+    `quick`: a listing that a healthy server answers at once, so a hung one fails fast. A
+    model call fails over to another backend serving the model (routing/ollama/failover.py).
     """
     timeout = QUICK_TIMEOUT if quick else settings.OLLAMA_TIMEOUT
-    async with _backend((body or {}).get("model")) as base:
+    model = _model_call(path, body)
+    if model is None:
+        return await _request_json(configured_urls()[0], method, path, body, timeout)
+
+    async def attempt(base: str, tracker: FirstTokenTracker) -> Any:
         return await _request_json(base, method, path, body, timeout)
+
+    return await run_on_fleet(model, attempt, solo=_solo())
 
 
 async def _request_json(
@@ -149,30 +145,81 @@ async def stream_lines(path: str, body: dict[str, Any]) -> AsyncIterator[AsyncIt
     """POST `body` and iterate the answer's lines as they arrive.
 
     An HTTP error is raised on entry (before any line), so callers can still answer with a
-    status. Leaving the block early closes the connection, which is how Ollama learns that
+    status. A model call enters once its first line has arrived: until then a failing
+    backend hands the call to another one serving the model; after it, errors reach the
+    caller. Leaving the block early closes the connection, which is how Ollama learns that
     nobody waits for the rest (it stops generating). A non-streamed answer (`stream:
     false`) comes back as one line.
     """
-    async with _backend(body.get("model")) as base:
-        client = _client(base)
-        request = client.build_request("POST", path, json=body)
+    model = _model_call(path, body)
+    if model is None:
+        response = await _open(configured_urls()[0], path, body)
         try:
-            response = await client.send(request, stream=True)
-        except httpx.HTTPError as exc:
-            raise _unavailable(exc, path) from exc
-        try:
-            if response.status_code >= 400:
-                try:
-                    content = await response.aread()
-                except httpx.HTTPError as exc:
-                    raise _unavailable(exc, path) from exc
-                raise _rejected(response.status_code, content)
             yield _lines(response, path)
         finally:
             await response.aclose()
+        return
+
+    async def attempt(
+        base: str, tracker: FirstTokenTracker
+    ) -> tuple[httpx.Response, AsyncGenerator[Line], Line]:
+        response = await _open(base, path, body)
+        lines = _lines(response, path)
+        try:
+            first = await anext(lines, None)
+            if first is None:
+                raise OllamaUnreachable(f"Ollama sent an empty answer on {path}")
+        except BaseException:
+            await lines.aclose()
+            await response.aclose()
+            raise
+        tracker.token_arrived()
+        return response, lines, first
+
+    answered = await first_answer(model, attempt, solo=_solo())
+    response, lines, last = answered.result
+
+    async def relay() -> AsyncGenerator[Line]:
+        nonlocal last
+        yield last
+        async for line in lines:
+            last = line
+            yield line
+
+    relayed = relay()
+    try:
+        yield relayed
+    except BaseException as exc:
+        await answered.failed(exc)
+        raise
+    else:
+        await answered.succeeded(last.data if last.data.get("done") is True else None)
+    finally:
+        await relayed.aclose()
+        await lines.aclose()
+        await response.aclose()
 
 
-async def _lines(response: httpx.Response, path: str) -> AsyncIterator[Line]:
+async def _open(base: str, path: str, body: dict[str, Any]) -> httpx.Response:
+    """The streamed response of POST `path` on `base`, its status checked."""
+    client = _client(base)
+    request = client.build_request("POST", path, json=body)
+    try:
+        response = await client.send(request, stream=True)
+    except httpx.HTTPError as exc:
+        raise _unavailable(exc, path) from exc
+    if response.status_code < 400:
+        return response
+    try:
+        content = await response.aread()
+    except httpx.HTTPError as exc:
+        raise _unavailable(exc, path) from exc
+    finally:
+        await response.aclose()
+    raise _rejected(response.status_code, content)
+
+
+async def _lines(response: httpx.Response, path: str) -> AsyncGenerator[Line]:
     buffer = b""
     try:
         async for piece in response.aiter_raw():
