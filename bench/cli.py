@@ -3,6 +3,7 @@
 python -m bench                      # full run: one Daphne, then two behind nginx
 python -m bench --quick --output /tmp/b.md   # smoke-sized, < 60 s
 python -m bench --profile            # also profile chat at c=10 (bench/profiles/)
+python -m bench --profile passthrough  # ... or the explicit-model /v1 call
 python -m bench --only chat,auth --no-nginx
 """
 
@@ -21,7 +22,7 @@ from bench.config import FULL, QUICK, Sizes
 from bench.gateway import Credentials, Infra, ensure_database, migrate, provision, start_gateway
 from bench.machine import Load, Machine, code_version
 from bench.procs import BASE_DIR
-from bench.profiling import profile_chat
+from bench.profiling import PROFILED, profile_call
 from bench.report import ReportInput, render
 from bench.runner import SystemRun, run_scenarios
 from bench.scenarios import ALL
@@ -37,7 +38,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a few requests per scenario")
     parser.add_argument("--output", type=Path, default=BASE_DIR / "docs" / "BENCHMARKS.md")
-    parser.add_argument("--profile", action="store_true", help="profile chat at c=10")
+    parser.add_argument(
+        "--profile",
+        nargs="?",
+        const="chat",
+        choices=sorted(PROFILED),
+        help="profile one call at c=10: chat (the default) or passthrough",
+    )
     parser.add_argument(
         "--runs",
         default=None,
@@ -124,9 +131,9 @@ class Bench:
 
     async def profile(self) -> list[str]:
         requests = 40 if self.args.quick else 600
-        log(f"profiling chat at c=10 ({requests} requests) ...")
+        log(f"profiling {self.args.profile} at c=10 ({requests} requests) ...")
         ctx = self.context([], "")
-        return await profile_chat(ctx, self.infra, requests, self.log_dir)
+        return await profile_call(ctx, self.infra, requests, self.log_dir, self.args.profile)
 
 
 async def bench(args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""`--profile`: chat at c=10 against a gateway running under pyinstrument.
+"""`--profile [chat|passthrough]`: one call at c=10 against a gateway under pyinstrument.
 
 The profile covers only the measured load (the wrapper starts and stops on signals); the
 per-thread CPU split (psutil) shows how much of the gateway's CPU the main thread —
@@ -19,6 +19,7 @@ from bench.clients import chat_request
 from bench.gateway import Infra, start_gateway
 from bench.loadgen import closed_loop
 from bench.profile_summary import summarize
+from bench.scenarios import passthrough
 from bench.scenarios.base import Context
 from bench.scenarios.chat import check_miss
 from bench.stats import fmt
@@ -43,16 +44,27 @@ def thread_cpu(ctx: Context) -> dict[str, float]:
     return {"main": main_seconds, "other": times.user + times.system - main_seconds}
 
 
-async def profile_chat(ctx: Context, infra: Infra, requests: int, log_dir: Path) -> list[str]:
+# What `--profile` can profile: a cache-miss chat, or the explicit-model /v1 call.
+PROFILED = {
+    "chat": lambda ctx, target, query: chat_request(target, ctx.key_headers(), query, check_miss),
+    "passthrough": lambda ctx, target, query: passthrough.gateway_request(
+        target, ctx.creds.api_key, query
+    ),
+}
+
+
+async def profile_call(
+    ctx: Context, infra: Infra, requests: int, log_dir: Path, which: str = "chat"
+) -> list[str]:
     """Run the profiled scenario; returns report lines naming the saved profile."""
     PROFILE_DIR.mkdir(exist_ok=True)
-    base = PROFILE_DIR / f"chat-c{CONCURRENCY}-{datetime.now():%Y%m%d-%H%M%S}"
+    base = PROFILE_DIR / f"{which}-c{CONCURRENCY}-{datetime.now():%Y%m%d-%H%M%S}"
     ctx.stub.configure(StubSettings())
     gateway = start_gateway(infra, ctx.stub.url, log_dir, name="daphne-profiled", profile_to=base)
     ctx.gateways, ctx.gateway_url = [gateway], gateway.url
     target = ctx.gateway_target(CONCURRENCY)
     try:
-        chat = chat_request(target, ctx.key_headers(), ctx.unique_query("profile"), check_miss)
+        chat = PROFILED[which](ctx, target, ctx.unique_query(f"profile-{which}"))
         limit = ctx.sizes.block_time_limit
         await closed_loop(chat, concurrency=CONCURRENCY, total=20, time_limit=limit)
         before = thread_cpu(ctx)
@@ -72,9 +84,9 @@ async def profile_chat(ctx: Context, infra: Infra, requests: int, log_dir: Path)
     share = 100 * main / (main + other) if main + other else None
     s = run.latency()
     return [
-        f"Chat at c={CONCURRENCY}, {len(run.ok)} requests ({run.errors} errors), under "
-        f"pyinstrument (sampling every 1 ms; the profiler slows the gateway, so these "
-        f"latencies are not comparable): p50 {fmt(s.p50)} ms, {fmt(run.throughput)} chats/s.",
+        f"{which.capitalize()} at c={CONCURRENCY}, {len(run.ok)} requests ({run.errors} errors), "
+        f"under pyinstrument (sampling every 1 ms; the profiler slows the gateway, so these "
+        f"latencies are not comparable): p50 {fmt(s.p50)} ms, {fmt(run.throughput)} requests/s.",
         "",
         f"- Profile: `{html.relative_to(PROFILE_DIR.parent.parent) if html else 'not written'}` "
         f"(HTML) and `{base.with_suffix('.txt').name}` (text), under `bench/profiles/`.",
