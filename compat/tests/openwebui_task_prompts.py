@@ -285,10 +285,12 @@ _MESSAGES = re.compile(r"{{MESSAGES(?::(START|END|MIDDLETRUNCATE):(\d+))?}}")
 def render(name: str, chat: list[tuple[str, str]]) -> str:
     """The task prompt `name` as Open WebUI 0.12.4 fills it in for `chat` (placeholders as in
     `open_webui/utils/task.py`; the follow-up task keeps the first question and the last
-    four messages; the date is fixed)."""
+    four messages, each cut to 1,000 characters; the date is fixed)."""
     messages = chat
-    if name == "follow_up" and len(chat) > 4:
-        messages = [chat[0], *chat[-4:]] if chat[0][0] == "user" else chat[-4:]
+    if name == "follow_up":
+        if len(chat) > 4:
+            messages = [chat[0], *chat[-4:]] if chat[0][0] == "user" else chat[-4:]
+        messages = [(role, _cut(text, "middle", "997")) for role, text in messages]
     last_user = next(text for role, text in reversed(messages) if role == "user")
     document = next(text for role, text in reversed(chat) if role == "assistant")
     template = TASK_TEMPLATES[name]
@@ -315,6 +317,8 @@ def _cut(text: str, mode: str | None, length: str | None) -> str:
         return text[:size]
     if mode.lower() == "end":
         return text[-size:]
+    if mode.lower() == "middle":  # truncate_content: the omission mark is extra
+        return f"{text[: size // 2]}...{text[-(size - size // 2) :]}"
     return f"{text[: (size + 1) // 2]}...{text[-(size // 2) :]}"
 
 
