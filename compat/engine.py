@@ -67,13 +67,28 @@ def native_chunk(
 
 
 def final_of(answer: Answer, *, text: str, generate: bool = False) -> dict[str, Any]:
-    """The native final object for an answer: Ollama's own, or one shaped for the agent's
-    (its counts are the sums over every call the agent made)."""
+    """The native final object for an answer: Ollama's own, or one shaped for the agent's.
+
+    The agent's counts and durations are the sums over every call it made, so a client's
+    tokens per second (eval_count / eval_duration) is the models' own rate. total_duration
+    is the sum of the calls' totals too, not the turn's wall time: it stays at least
+    load + prompt-eval + eval as in Ollama's chunks (the agent's calls can run side by side,
+    so the wall time can be shorter than their sum), and it leaves out the guard, routing
+    and web search, which are not model time.
+    """
     if isinstance(answer, NativeAnswer) and answer.final:
         return answer.final
-    counts = {"prompt_eval_count": answer.prompt_tokens, "eval_count": answer.completion_tokens}
-    counts = {k: v for k, v in counts.items() if v}  # Ollama omits zero metrics
-    return native_chunk(answer.model or AUTO, text, generate=generate, done=True, extra=counts)
+    durations = answer.durations
+    metrics = {
+        "total_duration": durations.get("total_duration", 0),
+        "load_duration": durations.get("load_duration", 0),
+        "prompt_eval_count": answer.prompt_tokens,
+        "prompt_eval_duration": durations.get("prompt_eval_duration", 0),
+        "eval_count": answer.completion_tokens,
+        "eval_duration": durations.get("eval_duration", 0),
+    }
+    metrics = {k: v for k, v in metrics.items() if v}  # Ollama omits zero metrics
+    return native_chunk(answer.model or AUTO, text, generate=generate, done=True, extra=metrics)
 
 
 def chunk_text(data: dict[str, Any]) -> str:

@@ -32,6 +32,9 @@ class Answer:
     router: str = ""
     # Ollama's load + prompt-eval + eval durations over every call, in seconds.
     compute_seconds: float = 0.0
+    # Ollama's timings in ns by key ("total_duration", "load_duration",
+    # "prompt_eval_duration", "eval_duration"), each summed over every call.
+    durations: dict[str, int] = field(default_factory=dict)
 
     @property
     def total_tokens(self) -> int:
@@ -44,7 +47,9 @@ class Answer:
 
     def served_from_cache(self) -> Answer:
         """The same answer, costing nothing: a cache hit makes no LLM call."""
-        return replace(self, prompt_tokens=0, completion_tokens=0, compute_seconds=0.0)
+        return replace(
+            self, prompt_tokens=0, completion_tokens=0, compute_seconds=0.0, durations={}
+        )
 
     @classmethod
     def from_fields(cls, data: dict[str, Any]) -> Answer:

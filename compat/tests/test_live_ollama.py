@@ -91,6 +91,30 @@ def test_auto_runs_the_agent_with_summed_counts(gateway, ollama, bob):
     assert (row.intent, row.prompt_tokens) == ("general", 24)
 
 
+DURATIONS = ("total_duration", "load_duration", "prompt_eval_duration", "eval_duration")
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_auto_reports_the_summed_durations_of_the_agents_calls(gateway, ollama, bob, stream):
+    api = client(gateway, bob.key)
+
+    chat = api.chat(
+        model="auto", messages=[{"role": "user", "content": "a dog name?"}], stream=stream
+    )
+    chat = list(chat)[-1] if stream else chat
+    chat_calls = list(ollama.reported_metrics)  # the classifier's call and the answer's
+    generated = api.generate(model="auto", prompt="a bird name?", stream=stream)
+    generated = list(generated)[-1] if stream else generated
+    generate_calls = ollama.reported_metrics[len(chat_calls) :]
+
+    for final, calls in ((chat, chat_calls), (generated, generate_calls)):
+        assert len(calls) == 2
+        for key in DURATIONS:
+            assert getattr(final, key) == sum(getattr(call, key) for call in calls), key
+        assert final.eval_count == sum(call.eval_count for call in calls)
+        assert final.eval_duration > 0  # a client's tokens per second is not N/A
+
+
 def test_a_blocked_request_is_a_normal_reply_with_the_refusal(gateway, ollama, bob):
     reply = client(gateway, bob.key).chat(
         model=MODEL, messages=[{"role": "user", "content": INJECTION}]

@@ -81,6 +81,7 @@ def initial_state(query: str, history: list[dict]) -> dict[str, Any]:
         "prompt_tokens": 0,
         "completion_tokens": 0,
         "compute_seconds": 0.0,
+        "durations": {},
     }
 
 
@@ -106,6 +107,7 @@ def to_answer(state: dict[str, Any]) -> Answer:
         outcome=outcome,
         router=state.get("router") or "",
         compute_seconds=float(state.get("compute_seconds") or 0.0),
+        durations=dict(state.get("durations") or {}),
     )
 
 

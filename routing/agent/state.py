@@ -10,6 +10,7 @@ from langchain_core.messages import AnyMessage, BaseMessage, SystemMessage
 from langgraph.graph.message import add_messages
 
 from routing.agent.intent_schema import Complexity, Intent, OutputQuality, Router
+from routing.ollama.metering import add_durations
 
 
 class Source(TypedDict):
@@ -70,6 +71,9 @@ class AgentState(TypedDict, total=False):
     completion_tokens: Annotated[int, operator.add]
     # Ollama's compute time (load + prompt-eval + eval durations), summed over every call.
     compute_seconds: Annotated[float, operator.add]
+    # Ollama's timings (ns) by key (total, load, prompt-eval, eval duration), summed per key
+    # over every call: the /ollama adapter's final chunk reports them for `auto`.
+    durations: Annotated[dict[str, int], add_durations]
     # The web pages the search answer was given: [{"title", "url"}].
     sources: list[Source]
     # Tool rounds the creative agent has used in this attempt (at most MAX_TOOL_ROUNDS).

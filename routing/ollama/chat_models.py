@@ -42,7 +42,12 @@ from routing.ollama.errors import (
 )
 from routing.ollama.failover import run_on_fleet
 from routing.ollama.fleet import configured_urls
-from routing.ollama.metering import FirstTokenTracker, timings_of
+from routing.ollama.metering import (
+    FirstTokenTracker,
+    add_durations,
+    durations_of,
+    timings_of,
+)
 from routing.ollama.reachability import report_unreachable
 
 # Tag on the LLM calls whose tokens are the final answer; stream_agent forwards only these.
@@ -217,17 +222,25 @@ async def call(runnable: Runnable, messages: list[BaseMessage], *, model: str) -
     return message
 
 
-def usage(*messages: AIMessage) -> dict[str, int | float]:
-    """State update with Ollama's token counts and compute seconds of `messages` (added up
-    by the reducers; compute = load + prompt-eval + eval durations, routing/ollama/metering)."""
+def usage(*messages: AIMessage) -> dict[str, Any]:
+    """State update with Ollama's token counts, compute seconds and timings of `messages`
+    (added up by the reducers; compute = load + prompt-eval + eval durations, durations =
+    Ollama's own nanosecond timings by key; routing/ollama/metering)."""
     prompt = completion = 0
     compute = 0.0
+    durations: dict[str, int] = {}
     for message in messages:
         counts = message.usage_metadata or {}
         prompt += counts.get("input_tokens", 0)
         completion += counts.get("output_tokens", 0)
         compute += timings_of(message, ttft_seconds=None).compute_seconds
-    return {"prompt_tokens": prompt, "completion_tokens": completion, "compute_seconds": compute}
+        durations = add_durations(durations, durations_of(message))
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "compute_seconds": compute,
+        "durations": durations,
+    }
 
 
 def text_of(message: AIMessage) -> str:

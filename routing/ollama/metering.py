@@ -25,6 +25,8 @@ from langchain_core.callbacks import AsyncCallbackHandler
 from langchain_core.messages import AIMessage
 
 NS = 1_000_000_000
+# A final chunk's timings (nanoseconds), summed per key over a turn's calls (`durations_of`).
+DURATION_KEYS = ("total_duration", "load_duration", "prompt_eval_duration", "eval_duration")
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,24 @@ def timings_of(message: AIMessage, *, ttft_seconds: float | None) -> CallTimings
     """The figures of a finished agent call (zeros when Ollama reported no durations)."""
     timings = timings_from(message.response_metadata or {}, ttft_seconds=ttft_seconds)
     return timings or CallTimings(0.0, ttft_seconds, None)
+
+
+def durations_of(message: AIMessage) -> dict[str, int]:
+    """The call's Ollama timings (ns) by key; a key Ollama did not report is left out."""
+    meta = message.response_metadata or {}
+    return {
+        key: int(value)
+        for key in DURATION_KEYS
+        if isinstance(value := meta.get(key), int | float) and value > 0
+    }
+
+
+def add_durations(left: dict[str, int] | None, right: dict[str, int] | None) -> dict[str, int]:
+    """Per-key sums of two sets of timings (the agent state's reducer)."""
+    total = dict(left or {})
+    for key, value in (right or {}).items():
+        total[key] = total.get(key, 0) + value
+    return total
 
 
 class ComputeMeter:

@@ -27,6 +27,7 @@ from routing.agent.prompts import (
 )
 from routing.agent.subgraphs.chain import compile_chain
 from routing.ollama import chat_models as llm
+from routing.ollama.metering import add_durations
 
 MIN_SUB_QUESTIONS = 2
 MAX_SUB_QUESTIONS = 4
@@ -54,6 +55,7 @@ class AnalysisOutput(TypedDict):
     prompt_tokens: Annotated[int, operator.add]
     completion_tokens: Annotated[int, operator.add]
     compute_seconds: Annotated[float, operator.add]
+    durations: Annotated[dict[str, int], add_durations]
 
 
 class AnalysisState(AnalysisInput, AnalysisOutput, total=False):

@@ -28,6 +28,7 @@ from routing.agent.state import Source
 from routing.agent.subgraphs.chain import compile_chain
 from routing.agent.tools.web_search import SearchUnavailable, web_search
 from routing.ollama import chat_models as llm
+from routing.ollama.metering import add_durations
 
 MAX_RESULTS = 5
 MAX_QUERY_CHARS = 200
@@ -51,6 +52,7 @@ class SearchOutput(TypedDict):
     prompt_tokens: Annotated[int, operator.add]
     completion_tokens: Annotated[int, operator.add]
     compute_seconds: Annotated[float, operator.add]
+    durations: Annotated[dict[str, int], add_durations]
 
 
 class SearchState(SearchInput, SearchOutput, total=False):

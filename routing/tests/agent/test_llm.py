@@ -155,21 +155,30 @@ def _without_done(pick):
     return wrapped
 
 
-def test_usage_sums_ollama_counts():
+def test_usage_sums_ollama_counts_and_durations():
     first = AIMessage(
         "a",
         usage_metadata={"input_tokens": 3, "output_tokens": 4, "total_tokens": 7},
         response_metadata={
+            "total_duration": 1_800_000_000,
             "load_duration": 250_000_000,
             "prompt_eval_duration": 500_000_000,
             "eval_duration": 1_000_000_000,
         },
     )
     second = AIMessage(
-        "b", usage_metadata={"input_tokens": 5, "output_tokens": 6, "total_tokens": 11}
+        "b",
+        usage_metadata={"input_tokens": 5, "output_tokens": 6, "total_tokens": 11},
+        response_metadata={"total_duration": 300_000_000, "eval_duration": 0},
     )
     assert llm.usage(first, second, AIMessage("c")) == {
         "prompt_tokens": 8,
         "completion_tokens": 10,
         "compute_seconds": 1.75,  # Ollama's load + prompt-eval + eval durations
+        "durations": {  # per key (a zero or missing timing adds nothing)
+            "total_duration": 2_100_000_000,
+            "load_duration": 250_000_000,
+            "prompt_eval_duration": 500_000_000,
+            "eval_duration": 1_000_000_000,
+        },
     }

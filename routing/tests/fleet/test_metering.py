@@ -9,7 +9,7 @@ from core.redis_client import sync_redis
 from metrics import fleet_metrics, store
 from metrics.prometheus import render
 from routing.ollama import chat_models as llm
-from routing.ollama.metering import compute_meter
+from routing.ollama.metering import DURATION_KEYS, compute_meter
 from routing.tests.fakes import fake_search  # noqa: F401  (shared fixture)
 
 HI = [HumanMessage("hi")]
@@ -64,7 +64,7 @@ async def test_calls_outside_a_request_meter_nothing(pair):
 
 
 @pytest.mark.parametrize("intent", ["general", "analysis", "search"])
-async def test_the_agent_state_sums_compute_seconds_over_every_call(pair, intent, fake_search):  # noqa: F811
+async def test_the_agent_state_sums_ollamas_timings_over_every_call(pair, intent, fake_search):  # noqa: F811
     from routing.agent.graph import get_graph, run_config
     from routing.agent.runner import initial_state
     from routing.tests.agent.server_script import classify_as, decompose_into
@@ -78,3 +78,7 @@ async def test_the_agent_state_sums_compute_seconds_over_every_call(pair, intent
     calls = sum(len(server.reported_metrics) for server in pair)
     assert calls >= 2
     assert state["compute_seconds"] == pytest.approx(sum(compute_of(s) for s in pair))
+    reported = [m for server in pair for m in server.reported_metrics]
+    assert state["durations"] == {
+        key: sum(getattr(m, key) for m in reported) for key in DURATION_KEYS
+    }
