@@ -78,6 +78,10 @@ class Backend:
 
     def probe_failed(self, error: str) -> None:
         self.reachable = False
+        # Nothing is known to be loaded on a backend that does not answer (a crashed
+        # Ollama has nothing in memory); what it serves stays known, so a model whose
+        # every backend is out still has somewhere to try.
+        self.loaded = ()
         self.last_error = error
         self.last_check = time.time()
         if self.opened_at is not None:

@@ -55,6 +55,36 @@ def test_admin_backends_tells_a_stopped_backend_and_loaded_models(admin_client, 
 
 
 @pytest.mark.django_db
+def test_a_stopped_backend_shows_no_loaded_models(admin_client, servers):
+    """A backend killed after a chat showed the model still loaded (its last /api/ps)."""
+    import asyncio
+
+    from langchain_core.messages import HumanMessage
+
+    from routing.ollama import chat_models as llm
+
+    async def one_chat() -> None:
+        await llm.call(llm.chat_model("qwen2.5:7b"), [HumanMessage("hi")], model="qwen2.5:7b")
+
+    asyncio.run(one_chat())
+    served = next(s for s in servers if any(r.path == "/api/chat" for r in s.requests))
+    fleet().last_refresh = 0.0
+    row = _rows(admin_client)[served.url]
+    assert (row["state"], row["loaded_models"]) == ("up", ["qwen2.5:7b"])
+
+    served.stop()
+    fleet().last_refresh = 0.0
+    row = _rows(admin_client)[served.url]
+
+    assert (row["state"], row["loaded_models"]) == ("down", [])
+    assert row["served_models"] == ["llama3.2:3b", "qwen2.5:7b"]  # last known, still tried
+
+
+def _rows(admin_client) -> dict[str, dict]:
+    return {row["url"]: row for row in admin_client.get(BACKENDS).json()["backends"]}
+
+
+@pytest.mark.django_db
 def test_admin_backends_is_for_admins_only(user_client, api_client, servers):
     assert user_client.get(BACKENDS).status_code == 403
     assert api_client.get(BACKENDS).status_code == 401
