@@ -174,7 +174,9 @@ def test_usage_sums_ollama_counts_and_durations():
     assert llm.usage(first, second, AIMessage("c")) == {
         "prompt_tokens": 8,
         "completion_tokens": 10,
-        "compute_seconds": 1.75,  # Ollama's load + prompt-eval + eval durations
+        # Ollama's load + prompt-eval + eval durations; a reply reporting no eval phases
+        # counts its total instead, as an embedding does (routing/ollama/metering.py).
+        "compute_seconds": 2.05,
         "durations": {  # per key (a zero or missing timing adds nothing)
             "total_duration": 2_100_000_000,
             "load_duration": 250_000_000,
