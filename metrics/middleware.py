@@ -41,8 +41,15 @@ class RequestMetricsMiddleware(HybridMiddleware):
 
     async def ahandle(self, request: HttpRequest):
         started = time.perf_counter()
-        response = await self.get_response(request)
-        await store.awrite(_sample(request, response, started))
+        # The chat turn's closing data (usage counters, budget settlement, cache entry)
+        # rides in this request's one metrics write (store.awrite_data).
+        pending = store.begin_request_write()
+        try:
+            response = await self.get_response(request)
+        except BaseException:
+            await store.end_request_write(pending, None)  # a cancelled request's data
+            raise
+        await store.end_request_write(pending, _sample(request, response, started))
         return response
 
 

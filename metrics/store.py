@@ -13,6 +13,7 @@ count per bucket (`<labels>SEP<le>`) and the observed sum (`<labels>SEPsum`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import threading
@@ -20,6 +21,7 @@ import time
 import weakref
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import redis
@@ -175,6 +177,59 @@ async def awrite(fill: Fill, *, always: bool = False) -> None:
     except REDIS_ERRORS as exc:
         _deferred.add(deferred)
         _backoff.failed(client, exc)
+
+
+class RequestWrite:
+    """The metrics write an async request ends with (metrics/middleware.py), and the data
+    its handling carries into it instead of a round trip of its own."""
+
+    def __init__(self) -> None:
+        self.open = True
+        self.carried: list[Fill] = []
+
+    def take(self) -> list[Fill]:
+        """Close the write: later data goes out on its own. What was carried, in order."""
+        self.open = False
+        taken, self.carried = self.carried, []
+        return taken
+
+
+_request_write: ContextVar[RequestWrite | None] = ContextVar("request_write", default=None)
+
+
+def begin_request_write() -> RequestWrite:
+    pending = RequestWrite()
+    _request_write.set(pending)
+    return pending
+
+
+async def awrite_data(fill: Fill) -> None:
+    """Write data (not a sample): with the request's closing metrics write when one is still
+    to come — it runs before the response leaves, so readers see the data as before —
+    otherwise now, in a round trip of its own (a stream's end, a task after the request)."""
+    pending = _request_write.get()
+    if pending is not None and pending.open:
+        pending.carried.append(fill)
+        return
+    await awrite(fill, always=True)
+
+
+async def end_request_write(pending: RequestWrite, sample: Fill | None) -> None:
+    """The request's closing write: its sample and whatever was carried, in one round trip.
+    Carried data makes it a data write (no backoff); a cancelled request still writes it."""
+    carried = pending.take()
+    if not carried:
+        if sample is not None:
+            await awrite(sample)
+        return
+
+    def fill(pipe) -> None:
+        for data in carried:
+            data(pipe)
+        if sample is not None:
+            sample(pipe)
+
+    await asyncio.shield(awrite(fill, always=True))
 
 
 def discard_deferred() -> None:

@@ -4,7 +4,8 @@ The durable record is the `UsageRecord` row (`ledger_write`, called inside the c
 turn's closing transaction so the answer and its row commit together). The fast views —
 the seed's `log:{user_id}:*` counters (SPEC section 9), the LLM and cache metrics — go to
 Redis in one pipeline (`usage_publish`), together with whatever else the caller adds (the
-response cache store), so a finished chat costs one round trip after the model.
+response cache store); for a JSON answer that pipeline is the request's own metrics write
+(metrics/middleware.py), so a finished chat costs one round trip after the model.
 """
 
 from __future__ import annotations
@@ -117,7 +118,8 @@ def usage_fill(entry: UsageEntry) -> store.Fill:
 
 
 async def usage_publish(entry: UsageEntry, *extra: store.Fill) -> None:
-    """Write `usage_fill(entry)` and `extra` in one round trip; never raises.
+    """Write `usage_fill(entry)` and `extra` in one round trip, the request's closing
+    metrics write when it is still to come (store.awrite_data); never raises.
 
     With Redis down only these fast views are lost: the ledger row is already committed.
     """
@@ -127,4 +129,4 @@ async def usage_publish(entry: UsageEntry, *extra: store.Fill) -> None:
         for more in extra:
             more(pipe)
 
-    await store.awrite(fill, always=True)
+    await store.awrite_data(fill)

@@ -9,6 +9,8 @@ Authentication is the view's. Then, in order:
     close     the answer and its usage ledger row ...... one thread hop
               usage counters, metrics, budget settle,
               cache store .............................. one Redis round trip
+                                                         (a JSON answer's rides in the
+                                                         request's own metrics write)
 
 Every protocol calls these: `/api/chat/` (`turn_answer`), `/api/chat/stream`
 (`turn_events`), and the `/v1` and `/ollama` adapters, whose turns are stateless (the
