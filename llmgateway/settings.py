@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,10 +31,16 @@ load_dotenv(BASE_DIR / ".env")
 DEFAULT_SECRET_KEY = "django-insecure-dev-only-change-me"
 DEFAULT_JWT_SECRET = "dev-secret-key-change-in-production"
 
+# Commands that only read the code (models and migrations) sign nothing, so a fresh
+# checkout can check its migrations without production secrets; everything else — the
+# server, `check`, `migrate`, the admin commands — refuses the defaults when DEBUG is off.
+CODE_ONLY_COMMANDS = frozenset({"makemigrations", "showmigrations"})
+_command = sys.argv[1] if len(sys.argv) > 1 and Path(sys.argv[0]).name == "manage.py" else ""
+
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", DEFAULT_SECRET_KEY)
 JWT_SECRET = env_str("JWT_SECRET", DEFAULT_JWT_SECRET)
-if not DEBUG:
+if not DEBUG and _command not in CODE_ONLY_COMMANDS:
     for _name, _value, _default in (
         ("SECRET_KEY", SECRET_KEY, DEFAULT_SECRET_KEY),
         ("JWT_SECRET", JWT_SECRET, DEFAULT_JWT_SECRET),
