@@ -49,6 +49,7 @@ from routing.ollama.metering import (
     timings_of,
 )
 from routing.ollama.reachability import report_unreachable
+from routing.ollama.transport import AiohttpTransport
 
 # Tag on the LLM calls whose tokens are the final answer; stream_agent forwards only these.
 FINAL_ANSWER_TAG = "final_answer"
@@ -67,7 +68,8 @@ def _keep_alive(value: str) -> str | int:
 
 # httpx allows 100 connections per client by default: with one client per model, the 101st
 # concurrent chat would queue for a connection while the model sits idle. Concurrency is
-# bounded by the quota and by Ollama's own queue, not here.
+# bounded by the quota and by Ollama's own queue, not here. (The async clients the gateway
+# uses go through routing/ollama/transport.py, which sets no cap either.)
 OLLAMA_CONNECTION_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=100)
 
 
@@ -90,7 +92,9 @@ def build_ollama(model: str, base_url: str | None = None) -> BaseChatModel:
         base_url=base_url or settings.OLLAMA_URL,
         temperature=TEMPERATURE,
         keep_alive=_keep_alive(settings.OLLAMA_KEEP_ALIVE),
-        client_kwargs={"timeout": settings.OLLAMA_TIMEOUT, "limits": OLLAMA_CONNECTION_LIMITS},
+        client_kwargs={"timeout": settings.OLLAMA_TIMEOUT},
+        sync_client_kwargs={"limits": OLLAMA_CONNECTION_LIMITS},
+        async_client_kwargs={"transport": AiohttpTransport()},
     )
 
 

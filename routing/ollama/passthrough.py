@@ -33,11 +33,11 @@ from typing import Any
 import httpx
 from django.conf import settings
 
-from routing.ollama.chat_models import OLLAMA_CONNECTION_LIMITS
 from routing.ollama.errors import OllamaError, OllamaResponseError, OllamaUnreachable
 from routing.ollama.failover import first_answer, run_on_fleet
 from routing.ollama.fleet import configured_urls
 from routing.ollama.metering import FirstTokenTracker
+from routing.ollama.transport import AiohttpTransport
 
 # Listing, showing and version answer at once on a healthy server.
 QUICK_TIMEOUT = 10.0
@@ -64,7 +64,7 @@ def _client(base: str) -> httpx.AsyncClient:
     if client is None:
         client = per_loop[base] = httpx.AsyncClient(
             base_url=base,
-            limits=OLLAMA_CONNECTION_LIMITS,
+            transport=AiohttpTransport(),
             timeout=httpx.Timeout(settings.OLLAMA_TIMEOUT, connect=CONNECT_TIMEOUT),
         )
     return client

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from routing.agent.tools.registry import TOOLS
 from routing.ollama import chat_models as llm
 from routing.ollama.errors import LlmUnavailableError
+from routing.ollama.transport import AiohttpTransport
 
 HI = [HumanMessage("hi")]
 
@@ -41,8 +42,13 @@ async def test_it_configures_chat_ollama_from_settings(ollama_settings):
         "http://127.0.0.1:9",
         "10m",
     )
-    assert client.client_kwargs == {"timeout": 7.5, "limits": llm.OLLAMA_CONNECTION_LIMITS}
-    # No connection cap: the 101st concurrent chat must not queue while the model is idle.
+    assert client.client_kwargs == {"timeout": 7.5}
+    # The async client (every call the gateway makes) runs on the aiohttp transport, which
+    # sets no connection cap: the 101st concurrent chat must not queue while the model is
+    # idle. The sync client has no cap either.
+    assert isinstance(client.async_client_kwargs["transport"], AiohttpTransport)
+    assert client._async_client._client._transport is client.async_client_kwargs["transport"]
+    assert client.sync_client_kwargs == {"limits": llm.OLLAMA_CONNECTION_LIMITS}
     assert llm.OLLAMA_CONNECTION_LIMITS.max_connections is None
     assert 0 < client.temperature <= 0.3
 
