@@ -1,4 +1,4 @@
-"""`--profile [chat|passthrough]`: one call at c=10 against a gateway under pyinstrument.
+"""`--profile [chat|cache|passthrough|health]`: one call at c=10 against a profiled gateway.
 
 The profile covers only the measured load (the wrapper starts and stops on signals); the
 per-thread CPU split (psutil) shows how much of the gateway's CPU the main thread —
@@ -15,12 +15,13 @@ from pathlib import Path
 
 from pyinstrument.session import Session
 
-from bench.clients import chat_request
+from bench.clients import chat_request, get_request
 from bench.gateway import Infra, start_gateway
 from bench.loadgen import closed_loop
 from bench.profile_summary import summarize
 from bench.scenarios import passthrough
 from bench.scenarios.base import Context
+from bench.scenarios.cache import check_hit
 from bench.scenarios.chat import check_miss
 from bench.stats import fmt
 from bench.stub import StubSettings
@@ -44,9 +45,14 @@ def thread_cpu(ctx: Context) -> dict[str, float]:
     return {"main": main_seconds, "other": times.user + times.system - main_seconds}
 
 
-# What `--profile` can profile: a cache-miss chat, or the explicit-model /v1 call.
+# What `--profile` can profile: a cache-miss chat, a cache hit (one query repeated; the
+# warm-up fills the cache), the explicit-model /v1 call, or GET /health.
 PROFILED = {
     "chat": lambda ctx, target, query: chat_request(target, ctx.key_headers(), query, check_miss),
+    "cache": lambda ctx, target, query: chat_request(
+        target, ctx.key_headers(), lambda _: query(0), check_hit
+    ),
+    "health": lambda ctx, target, query: get_request(target, "/health", {}, 200),
     "passthrough": lambda ctx, target, query: passthrough.gateway_request(
         target, ctx.creds.api_key, query
     ),
