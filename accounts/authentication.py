@@ -7,7 +7,6 @@ request anonymous; a present but bad one is a 401 with a `WWW-Authenticate` chal
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
@@ -26,7 +25,7 @@ from accounts.messages import (
     USER_INACTIVE,
 )
 from accounts.models import ApiKey, User
-from accounts.selectors import api_key_get_by_raw_key
+from accounts.selectors import api_key_get_by_raw_key, user_get_by_id
 from accounts.tokens import token_verify
 from core.request_context import bind_user
 
@@ -54,10 +53,9 @@ class GatewayJWTAuthentication(JWTAuthentication):
             raise AuthenticationFailed(INVALID_ACCESS_TOKEN, code="invalid_token") from exc
 
     def get_user(self, validated_token: AccessToken) -> User:
-        try:
-            user = User.objects.get(pk=validated_token.get(api_settings.USER_ID_CLAIM))
-        except (User.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
-            raise AuthenticationFailed(INVALID_ACCESS_TOKEN, code="invalid_token") from exc
+        user = user_get_by_id(validated_token.get(api_settings.USER_ID_CLAIM))
+        if user is None:
+            raise AuthenticationFailed(INVALID_ACCESS_TOKEN, code="invalid_token")
         if not user.is_active:
             raise AuthenticationFailed(USER_INACTIVE, code="user_inactive")
         return user
