@@ -74,7 +74,9 @@ def message_add(
 ) -> Message:
     """Store a message and bump the conversation's activity: one INSERT and one UPDATE.
 
-    A user message also titles a conversation whose title is still empty.
+    A user message also titles a conversation whose title is still empty. Inside a caller's
+    transaction (the chat turn's) no savepoint is made: a failure fails the whole turn
+    anyway, and a savepoint costs two more round trips.
     """
     message = _new_message(
         conversation,
@@ -86,7 +88,7 @@ def message_add(
         completion_tokens=completion_tokens,
         interrupted=interrupted,
     )
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         message.save(force_insert=True)
         Conversation.objects.filter(pk=conversation.pk).update(
             **_activity_update(conversation, message)
@@ -103,26 +105,21 @@ def message_add_unless_deleted(
 ) -> Message | None:
     """`message_add` for a conversation that may have been deleted meanwhile: None if so.
 
-    The activity UPDATE finds no row when the conversation is gone (the INSERT is then
-    rolled back with its savepoint, since PostgreSQL checks the foreign key only at
-    commit); otherwise it locks the row, so a concurrent DELETE waits for this transaction.
+    The activity UPDATE finds no row when the conversation is gone; the message is then
+    deleted again before the commit (PostgreSQL checks its foreign key only at commit).
+    Otherwise the UPDATE locks the row, so a concurrent DELETE waits for this transaction.
+    No savepoint: the usual case costs one INSERT and one UPDATE.
     """
     message = _new_message(conversation, role, content, **routing)
-    try:
-        with transaction.atomic():
-            message.save(force_insert=True)
-            updated = Conversation.objects.filter(pk=conversation.pk).update(
-                **_activity_update(conversation, message)
-            )
-            if not updated:
-                raise _ConversationGone
-    except _ConversationGone:
-        return None
+    with transaction.atomic(savepoint=False):
+        message.save(force_insert=True)
+        updated = Conversation.objects.filter(pk=conversation.pk).update(
+            **_activity_update(conversation, message)
+        )
+        if not updated:
+            Message.objects.filter(pk=message.pk).delete()
+            return None
     return message
-
-
-class _ConversationGone(Exception):
-    """Rolls back a message whose conversation was deleted before it was stored."""
 
 
 def conversation_still_exists(*, conversation: Conversation) -> bool:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.db import transaction
 
 from conversations.models import Conversation, Message
 from conversations.selectors import ConversationNotFound, conversation_get_for_user
 from conversations.services import (
     conversation_create,
     message_add,
+    message_add_unless_deleted,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -116,3 +118,30 @@ def test_it_adds_a_message_with_one_insert_and_one_update(user, django_assert_nu
 
     statements = [q["sql"].split()[0] for q in captured.captured_queries]
     assert statements == ["BEGIN", "INSERT", "UPDATE", "COMMIT"]
+
+
+def test_inside_a_turns_transaction_a_message_costs_no_savepoint(user, django_assert_num_queries):
+    conversation = conversation_create(user=user)
+
+    with django_assert_num_queries(6) as captured, transaction.atomic():
+        message_add(conversation=conversation, role="user", content=QUESTION)
+        message_add_unless_deleted(conversation=conversation, role="assistant", content="Hi.")
+
+    statements = [q["sql"].split()[0] for q in captured.captured_queries]
+    assert statements == ["BEGIN", "INSERT", "UPDATE", "INSERT", "UPDATE", "COMMIT"]
+
+
+def test_a_message_for_a_deleted_conversation_is_not_stored_and_the_turn_goes_on(user):
+    conversation = conversation_create(user=user)
+    Conversation.objects.filter(pk=conversation.pk).delete()  # by another request, meanwhile
+
+    with transaction.atomic():
+        stored = message_add_unless_deleted(
+            conversation=conversation, role="assistant", content="Too late."
+        )
+        # The turn's transaction is still usable: the ledger row is written after this.
+        still_usable = Conversation.objects.filter(user=user).count()
+
+    assert stored is None
+    assert still_usable == 0
+    assert not Message.objects.filter(content="Too late.").exists()

@@ -74,25 +74,27 @@ def _turn_close(
     usage: UsageEntry,
     interrupted: bool,
 ) -> None:
+    if conversation is None:
+        ledger_write(usage)  # one INSERT is its own transaction (/v1 and /ollama turns)
+        return
     with transaction.atomic():
-        if conversation is not None:
-            if answer is not None:
-                present = message_add_unless_deleted(
-                    conversation=conversation,
-                    role=MessageRole.ASSISTANT,
-                    # PostgreSQL text cannot hold NUL; a model that emits one must not cost
-                    # the turn.
-                    content=answer.response.replace("\x00", ""),
-                    intent=answer.intent,
-                    model=answer.model,
-                    prompt_tokens=answer.prompt_tokens,
-                    completion_tokens=answer.completion_tokens,
-                    interrupted=interrupted,
-                )
-            else:
-                present = conversation_still_exists(conversation=conversation)
-            if not present:
-                usage = replace(usage, conversation_id=None)
+        if answer is not None:
+            present = message_add_unless_deleted(
+                conversation=conversation,
+                role=MessageRole.ASSISTANT,
+                # PostgreSQL text cannot hold NUL; a model that emits one must not cost
+                # the turn.
+                content=answer.response.replace("\x00", ""),
+                intent=answer.intent,
+                model=answer.model,
+                prompt_tokens=answer.prompt_tokens,
+                completion_tokens=answer.completion_tokens,
+                interrupted=interrupted,
+            )
+        else:
+            present = conversation_still_exists(conversation=conversation)
+        if not present:
+            usage = replace(usage, conversation_id=None)
         ledger_write(usage)
 
 

@@ -1,0 +1,67 @@
+"""What a turn's two database hops send (routing/chat/persistence.py): each statement is a
+round trip to PostgreSQL on every chat, so none may be spent on savepoints or on a
+transaction around a single INSERT."""
+
+from __future__ import annotations
+
+import pytest
+
+from conversations.models import Message
+from metrics.models import UsageRecord
+from metrics.usage import UsageEntry
+from routing.answer import Answer
+from routing.chat import persistence
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ANSWER = Answer(response="Whiskers.", intent="general", model="llama3.2:3b", prompt_tokens=9)
+
+
+def usage_for(user, conversation=None) -> UsageEntry:
+    return UsageEntry(
+        user_id=user.pk,
+        api_key_id=None,
+        conversation_id=getattr(conversation, "pk", None),
+        api="native",
+        intent="general",
+        model="llama3.2:3b",
+        router="",
+        prompt_tokens=9,
+        completion_tokens=1,
+        compute_seconds=0.1,
+        cached=False,
+        outcome="ok",
+        latency_ms=12,
+        llm_ms=5,
+        cache_hit=None,
+    )
+
+
+def statements(captured) -> list[str]:
+    return [query["sql"].split()[0] for query in captured.captured_queries]
+
+
+def test_opening_a_new_conversation(user, django_assert_num_queries):
+    with django_assert_num_queries(5) as captured:
+        persistence._turn_open(user, None, "A good name for a cat?")
+
+    assert statements(captured) == ["BEGIN", "INSERT", "INSERT", "UPDATE", "COMMIT"]
+
+
+def test_closing_a_stored_turn(user, django_assert_num_queries):
+    conversation, _ = persistence._turn_open(user, None, "A good name for a cat?")
+
+    with django_assert_num_queries(5) as captured:
+        persistence._turn_close(conversation, ANSWER, usage_for(user, conversation), False)
+
+    assert statements(captured) == ["BEGIN", "INSERT", "UPDATE", "INSERT", "COMMIT"]
+    assert Message.objects.filter(conversation=conversation).count() == 2
+    assert UsageRecord.objects.get().conversation_id == conversation.pk
+
+
+def test_closing_a_stateless_turn_is_one_insert(user, django_assert_num_queries):
+    with django_assert_num_queries(1) as captured:
+        persistence._turn_close(None, ANSWER, usage_for(user), False)
+
+    assert statements(captured) == ["INSERT"]
+    assert UsageRecord.objects.get().prompt_tokens == 9
