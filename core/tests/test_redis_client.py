@@ -15,8 +15,10 @@ from core.redis_client import (
     REDIS_DOWN_ERRORS,
     AsyncBreakerBlockingPool,
     BreakerBlockingPool,
+    GatewayAsyncRedis,
     RedisBusy,
     RedisUnavailable,
+    TimedPipeline,
     redis_breaker,
     sync_redis,
 )
@@ -150,3 +152,62 @@ def test_the_django_cache_uses_the_bounded_pool_behind_the_process_breaker():
     assert isinstance(pool, BreakerBlockingPool)
     assert pool.max_connections == settings.REDIS_POOL_MAX_CONNECTIONS
     assert pool.breaker is redis_breaker()
+
+
+# --- pipelines read their replies under one timeout --------------------------------------
+
+
+def _gateway_client(url: str, breaker: CircuitBreaker) -> GatewayAsyncRedis:
+    made = AsyncBreakerBlockingPool.from_url(
+        url, breaker=breaker, max_connections=2, timeout=5, socket_timeout=0.3, retry=None
+    )
+    return GatewayAsyncRedis.from_pool(made)
+
+
+async def test_a_pipeline_reads_every_reply_without_a_timer_each(breaker, monkeypatch):
+    client = _gateway_client(settings.REDIS_URL, breaker)
+    timers = []
+    real_timeout = asyncio.timeout
+    monkeypatch.setattr(
+        asyncio, "timeout", lambda delay: timers.append(delay) or real_timeout(delay)
+    )
+
+    async with client.pipeline(transaction=False) as pipe:
+        for _ in range(20):
+            pipe.incr("counted")
+        replies = await pipe.execute()
+
+    assert isinstance(pipe, TimedPipeline)
+    assert replies == list(range(1, 21))
+    assert timers == [0.3]  # the pipeline's own, not one per reply
+    assert breaker.allow()
+    await client.aclose()
+
+
+async def test_a_pipeline_that_gets_no_replies_times_out_once(breaker):
+    async def frozen_after_handshake(reader, writer) -> None:
+        # Answers the connection's setup commands, then freezes: the pipeline's INCRs are
+        # read and never answered.
+        while data := await reader.read(65536):
+            if b"INCR" in data:
+                continue
+            writer.write(b"+OK\r\n" * data.count(b"*"))
+            await writer.drain()
+
+    server = await asyncio.start_server(frozen_after_handshake, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = _gateway_client(f"redis://127.0.0.1:{port}/0", breaker)
+    pipe = client.pipeline(transaction=False).incr("a").incr("b").incr("c")
+    started = asyncio.get_running_loop().time()
+    try:
+        with pytest.raises(redis.exceptions.TimeoutError, match="pipeline"):
+            await pipe.execute()
+        waited = asyncio.get_running_loop().time() - started
+    finally:
+        server.close()
+        await client.aclose()
+
+    assert waited < 3 * 0.3  # one timeout for the three replies, not one each
+    assert breaker.allow()  # one failure counted; the threshold is two
+    breaker.record_failure(TimeoutError("another"))
+    assert not breaker.allow()
