@@ -6,25 +6,18 @@ are used: /api/chat, /api/generate and /api/show would make Ollama load weights 
 
 from __future__ import annotations
 
-import functools
-import ssl
 from dataclasses import dataclass
 
 import httpx
 
+from routing.ollama.transport import ssl_context
+
 PROBE_TIMEOUT = httpx.Timeout(2.0, connect=1.0)
-
-
-@functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    # Loading the CA bundle is most of what building an httpx client costs (~0.1 s of CPU
-    # on a busy host): build it once, so a probe round costs only its requests.
-    return httpx.create_ssl_context()
 
 
 def probe_client() -> httpx.AsyncClient:
     """A client for one round of probes (cheap: the SSL context is shared)."""
-    return httpx.AsyncClient(timeout=PROBE_TIMEOUT, verify=_ssl_context())
+    return httpx.AsyncClient(timeout=PROBE_TIMEOUT, verify=ssl_context())
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ passthrough clients and the chat models, are already kept per loop.
 
 from __future__ import annotations
 
+import functools
+import ssl
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 
@@ -26,6 +28,14 @@ import httpx
 
 # The keep-alive httpx uses: an idle connection is dropped after this many seconds.
 KEEPALIVE_SECONDS = 5.0
+
+
+@functools.cache
+def ssl_context() -> ssl.SSLContext:
+    """httpx's default verification context, built once: loading the CA bundle is most of
+    what building a client costs (~0.1 s of CPU on a busy host)."""
+    return httpx.create_ssl_context()
+
 
 # First match wins: subclasses before their bases.
 _ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
@@ -94,12 +104,15 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         connector = aiohttp.TCPConnector(
             limit=0,  # no cap: concurrency is bounded by the quota and Ollama's own queue
             keepalive_timeout=KEEPALIVE_SECONDS,
-            ssl=self._verify,
+            # httpx's certificates (certifi, or SSL_CERT_FILE), not the system store's.
+            ssl=ssl_context() if self._verify else False,
         )
         return aiohttp.ClientSession(
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),  # httpx keeps the cookies, if any
             auto_decompress=False,  # so does the decoding: httpx reads Content-Encoding
+            # httpx ignores HTTP(S)_PROXY / NO_PROXY once given a transport; read them here.
+            trust_env=True,
         )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -118,9 +131,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 headers=request.headers.multi_items(),
                 data=body,
                 allow_redirects=False,  # httpx follows redirects itself when asked
+                # No pool wait here (no connection cap), so `connect` bounds what httpx's
+                # connect timeout bounds: name resolution, TCP and TLS.
                 timeout=aiohttp.ClientTimeout(
                     total=None,
-                    connect=timeout.get("pool"),
+                    connect=timeout.get("connect"),
                     sock_connect=timeout.get("connect"),
                     sock_read=timeout.get("read"),
                 ),

@@ -173,6 +173,26 @@ async def test_a_transport_dropped_unclosed_reports_nothing(fresh, caplog):
     assert not [record for record in caplog.records if "Unclosed" in record.getMessage()]
 
 
+async def test_an_http_proxy_from_the_environment_is_used_as_httpx_would(monkeypatch):
+    seen: list[bytes] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen.append(await reader.readuntil(b"\r\n\r\n"))
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+        await writer.drain()
+        writer.close()
+
+    async with raw_server(proxy) as proxy_url:
+        monkeypatch.setenv("HTTP_PROXY", proxy_url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        async with client("http://ollama.internal:11434") as http:
+            response = await http.get("/api/tags")
+
+    assert response.json() == {}
+    assert seen[0].startswith(b"GET http://ollama.internal:11434/api/tags HTTP/1.1")
+
+
 # --- helpers ---------------------------------------------------------------------------
 
 
