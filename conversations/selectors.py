@@ -44,10 +44,13 @@ def conversation_list_for_user(*, user) -> QuerySet[Conversation]:
     )
 
 
-def conversation_get_for_user(*, user, conversation_id: Any) -> Conversation:
-    """One of the user's conversations, without its messages."""
+def conversation_get_for_user(*, user, conversation_id: Any, lock: bool = False) -> Conversation:
+    """One of the user's conversations, without its messages. `lock` (inside a transaction):
+    its row stays locked until the commit, so it cannot be deleted meanwhile; one being
+    deleted is waited for, and then not found."""
+    conversations = Conversation.objects.select_for_update() if lock else Conversation.objects
     try:
-        return Conversation.objects.get(id=parse_conversation_id(conversation_id), user=user)
+        return conversations.get(id=parse_conversation_id(conversation_id), user=user)
     except Conversation.DoesNotExist:
         raise ConversationNotFound from None
 

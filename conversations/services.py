@@ -33,8 +33,16 @@ def conversation_rename(*, conversation: Conversation, title: str) -> Conversati
 
 
 def conversation_delete(*, conversation: Conversation) -> None:
-    """Delete the conversation; its messages go with it, usage records keep their rows."""
-    conversation.delete()
+    """Delete the conversation; its messages go with it, usage records keep their rows.
+
+    The row is locked first, as a chat turn writing into the conversation locks it (its
+    activity UPDATE, or the lookup that opens the turn): the delete then waits for that
+    turn's commit and takes its new message (and unlinks its ledger row) along, instead of
+    failing on the foreign keys the turn added meanwhile. Already gone: nothing to do.
+    """
+    with transaction.atomic():
+        if Conversation.objects.select_for_update().filter(pk=conversation.pk).exists():
+            conversation.delete()
 
 
 def _new_message(conversation: Conversation, role: str, content: str, **routing) -> Message:

@@ -59,7 +59,11 @@ def _turn_open(user, conversation_id, query: str) -> tuple[Conversation, list[di
             conversation = conversation_create(user=user, title=title_from_content(query))
             history: list[dict] = []
         else:
-            conversation = conversation_get_for_user(user=user, conversation_id=conversation_id)
+            # Locked: a conversation deleted meanwhile is a 404, never a foreign-key
+            # failure at the commit.
+            conversation = conversation_get_for_user(
+                user=user, conversation_id=conversation_id, lock=True
+            )
             history = history_for_conversation(
                 conversation=conversation, limit=HISTORY_MAX_MESSAGES
             )

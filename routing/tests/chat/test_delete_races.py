@@ -1,0 +1,146 @@
+"""A conversation deleted while a turn writes into it, with the two transactions really
+interleaved on two PostgreSQL connections: the delete waits for the turn's row lock, and
+neither side fails on the foreign keys the other changed.
+
+Each case holds one transaction open at a chosen point (a thread waiting on an Event),
+waits until the other is blocked on its lock (pg_stat_activity), then lets it commit.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import pytest
+from django.db import connection, transaction
+
+from conversations.models import Conversation, Message
+from conversations.selectors import ConversationNotFound
+from conversations.services import conversation_create, conversation_delete, message_add
+from metrics.models import UsageRecord
+from routing.answer import Answer
+from routing.chat import persistence
+from routing.tests.chat.test_persistence_statements import usage_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ANSWER = Answer(response="Whiskers.", intent="general", model="llama3.2:3b", prompt_tokens=9)
+WAIT_SECONDS = 10.0
+
+
+def in_thread(fn: Callable[[], object]) -> Future:
+    """Run `fn` on its own thread (so on its own database connection), closed after."""
+
+    def run():
+        try:
+            return fn()
+        finally:
+            connection.close()
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(run)
+    pool.shutdown(wait=False)
+    return future
+
+
+def wait_until_blocked_on_a_lock() -> None:
+    """Until another connection of this database waits for a row lock."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+        time.sleep(0.01)
+    raise AssertionError("nobody waited for the lock")
+
+
+@pytest.fixture
+def conversation(user):
+    conversation = conversation_create(user=user, title="cats")
+    message_add(conversation=conversation, role="user", content="A good name for a cat?")
+    return conversation
+
+
+def loaded(conversation: Conversation) -> Conversation:
+    """The turn's own copy (Django clears the pk of the instance it deletes)."""
+    return Conversation.objects.get(pk=conversation.pk)
+
+
+def test_a_delete_waits_for_a_turn_storing_its_answer_and_takes_it_along(user, conversation):
+    stored, release = threading.Event(), threading.Event()
+
+    turns_copy = loaded(conversation)
+
+    def closing_turn():
+        # The close phase of routing/chat/persistence.py, held open before its commit.
+        with transaction.atomic():
+            persistence._turn_close(turns_copy, ANSWER, usage_for(user, turns_copy), False)
+            stored.set()
+            assert release.wait(WAIT_SECONDS)
+
+    turn = in_thread(closing_turn)
+    assert stored.wait(WAIT_SECONDS)
+    delete = in_thread(lambda: conversation_delete(conversation=conversation))
+    wait_until_blocked_on_a_lock()
+    release.set()
+
+    turn.result(WAIT_SECONDS)
+    delete.result(WAIT_SECONDS)  # no IntegrityError from the turn's new rows
+    assert not Conversation.objects.filter(pk=conversation.pk).exists()
+    assert not Message.objects.exists()
+    row = UsageRecord.objects.get()
+    assert (row.conversation_id, row.prompt_tokens) == (None, 9)
+
+
+def test_a_turn_opening_in_a_conversation_being_deleted_is_a_404(user, conversation):
+    deleted, release = threading.Event(), threading.Event()
+
+    def deleting():
+        with transaction.atomic():
+            conversation_delete(conversation=conversation)
+            deleted.set()
+            assert release.wait(WAIT_SECONDS)
+
+    conversation_id = conversation.pk
+    delete = in_thread(deleting)
+    assert deleted.wait(WAIT_SECONDS)
+    opening = in_thread(lambda: persistence._turn_open(user, conversation_id, "And a dog?"))
+    wait_until_blocked_on_a_lock()
+    release.set()
+
+    delete.result(WAIT_SECONDS)
+    with pytest.raises(ConversationNotFound):
+        opening.result(WAIT_SECONDS)
+    assert not Message.objects.exists()
+
+
+def test_a_turn_closing_in_a_conversation_deleted_first_keeps_only_its_ledger_row(
+    user, conversation
+):
+    deleted, release = threading.Event(), threading.Event()
+
+    def deleting():
+        with transaction.atomic():
+            conversation_delete(conversation=conversation)
+            deleted.set()
+            assert release.wait(WAIT_SECONDS)
+
+    turns_copy = loaded(conversation)
+    delete = in_thread(deleting)
+    assert deleted.wait(WAIT_SECONDS)
+    closing = in_thread(
+        lambda: persistence._turn_close(turns_copy, ANSWER, usage_for(user, turns_copy), False)
+    )
+    wait_until_blocked_on_a_lock()
+    release.set()
+
+    delete.result(WAIT_SECONDS)
+    closing.result(WAIT_SECONDS)
+    assert not Message.objects.exists()
+    assert UsageRecord.objects.get().conversation_id is None
