@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import ssl
+import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 
@@ -99,6 +100,18 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     def __init__(self, *, verify: bool = True) -> None:
         self._verify = verify
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[tuple[str, str], str | None] = {}
+
+    def _proxy_for(self, url: httpx.URL) -> str | None:
+        """The proxy HTTP(S)_PROXY / ALL_PROXY / NO_PROXY name for `url`, as httpx honours
+        them (it ignores them once given a transport). Read once per host: aiohttp's own
+        `trust_env` reads the environment and ~/.netrc again on every request."""
+        key = (url.scheme, url.host)
+        if key not in self._proxies:
+            proxies = urllib.request.getproxies()
+            bypass = not proxies or urllib.request.proxy_bypass(url.host)
+            self._proxies[key] = None if bypass else proxies.get(url.scheme, proxies.get("all"))
+        return self._proxies[key]
 
     def _open_session(self) -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(
@@ -111,8 +124,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),  # httpx keeps the cookies, if any
             auto_decompress=False,  # so does the decoding: httpx reads Content-Encoding
-            # httpx ignores HTTP(S)_PROXY / NO_PROXY once given a transport; read them here.
-            trust_env=True,
         )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -130,6 +141,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 str(request.url),
                 headers=request.headers.multi_items(),
                 data=body,
+                proxy=self._proxy_for(request.url),
                 allow_redirects=False,  # httpx follows redirects itself when asked
                 # No pool wait here (no connection cap), so `connect` bounds what httpx's
                 # connect timeout bounds: name resolution, TCP and TLS.

@@ -193,6 +193,29 @@ async def test_an_http_proxy_from_the_environment_is_used_as_httpx_would(monkeyp
     assert seen[0].startswith(b"GET http://ollama.internal:11434/api/tags HTTP/1.1")
 
 
+async def test_no_proxy_sends_the_call_direct(monkeypatch):
+    proxied: list[bytes] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        proxied.append(await reader.readuntil(b"\r\n\r\n"))
+        writer.close()
+
+    async def ollama_itself(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+        await writer.drain()
+        writer.close()
+
+    async with raw_server(proxy) as proxy_url, raw_server(ollama_itself) as ollama_url:
+        monkeypatch.setenv("HTTP_PROXY", proxy_url)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        async with client(ollama_url) as http:
+            response = await http.get("/api/tags")
+
+    assert response.json() == {}
+    assert proxied == []
+
+
 # --- helpers ---------------------------------------------------------------------------
 
 
