@@ -4,6 +4,12 @@ The chat turn commits each usage row with its answer. When that fails because
 PostgreSQL is unreachable, the row goes here (a Redis list) instead of being lost, and
 `ledger_outbox_drain` writes it once the database answers again: the closing step of the
 next turn of any process triggers a drain at most every DRAIN_INTERVAL_SECONDS.
+
+No row may block the ones behind it. A row whose conversation or API key was deleted while
+it waited is written without that link (as the turn itself does when its conversation goes
+mid-answer); one whose user was deleted is dropped, since that user's usage rows went with
+them; one that cannot be read or written at all is moved to DEAD_KEY with an error in the
+log, for an operator to look at.
 """
 
 from __future__ import annotations
@@ -14,14 +20,17 @@ import logging
 import time
 
 from asgiref.sync import sync_to_async
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 
+from accounts.models import ApiKey, User
+from conversations.models import Conversation
 from core.redis_client import REDIS_DOWN_ERRORS, async_redis, sync_redis
 from metrics.usage import UsageEntry, ledger_write
 
 logger = logging.getLogger(__name__)
 
 OUTBOX_KEY = "outbox:usage"
+DEAD_KEY = "outbox:usage:dead"
 DRAIN_BATCH = 100
 DRAIN_INTERVAL_SECONDS = 5.0
 
@@ -39,19 +48,74 @@ async def ledger_outbox_push(entry: UsageEntry) -> None:
 
 
 def ledger_outbox_drain() -> int:
-    """Write the kept rows to the database, oldest first; returns how many were written."""
+    """Write the kept rows to the database, oldest first; returns how many were written.
+
+    A database outage stops the drain (the rows stay, in order); anything else wrong with a
+    row is dealt with row by row (module docstring)."""
     client = sync_redis()
     written = 0
     while True:
         raw = client.lrange(OUTBOX_KEY, 0, DRAIN_BATCH - 1)
         if not raw:
             return written
-        entries = [UsageEntry(**json.loads(item)) for item in raw]
-        with transaction.atomic():
-            for entry in entries:
-                ledger_write(entry)
+        entries = [_parsed(item) for item in raw]
+        try:
+            with transaction.atomic():
+                for entry in entries:
+                    if entry is not None:
+                        ledger_write(entry)
+            written += sum(entry is not None for entry in entries)
+        except IntegrityError:
+            written += sum(
+                _write_alone(entry, item)
+                for entry, item in zip(entries, raw, strict=True)
+                if entry is not None
+            )
+        for entry, item in zip(entries, raw, strict=True):
+            if entry is None:
+                _set_aside(item, "unreadable")
         client.ltrim(OUTBOX_KEY, len(raw), -1)
-        written += len(raw)
+
+
+def _parsed(item: bytes | str) -> UsageEntry | None:
+    try:
+        return UsageEntry(**json.loads(item))
+    except (ValueError, TypeError):
+        return None
+
+
+def _write_alone(entry: UsageEntry, item: bytes | str) -> bool:
+    """One row in its own transaction, its dangling links cleared; False if not written."""
+    try:
+        with transaction.atomic():
+            ledger_write(entry)
+        return True
+    except IntegrityError:
+        pass
+    if not User.objects.filter(pk=entry.user_id).exists():
+        logger.info("outbox usage row dropped: its user was deleted meanwhile")
+        return False
+    unlinked = dataclasses.replace(
+        entry,
+        conversation_id=_existing(Conversation, entry.conversation_id),
+        api_key_id=_existing(ApiKey, entry.api_key_id),
+    )
+    try:
+        with transaction.atomic():
+            ledger_write(unlinked)
+        return True
+    except IntegrityError as exc:
+        _set_aside(item, str(exc))
+        return False
+
+
+def _existing(model, pk):
+    return pk if pk is not None and model.objects.filter(pk=pk).exists() else None
+
+
+def _set_aside(item: bytes | str, why: str) -> None:
+    sync_redis().rpush(DEAD_KEY, item)
+    logger.error("outbox usage row set aside in %s (%s): %s", DEAD_KEY, why, item)
 
 
 async def ledger_outbox_drain_due() -> None:

@@ -1,0 +1,102 @@
+"""The ledger outbox (metrics/ledger_outbox.py) drains whatever it holds: a row whose
+conversation or key was deleted while it waited is written without the link, one whose user
+was deleted is dropped (their usage goes with them), an unreadable one is set aside; none
+of them blocks the rows behind it, and the turn that triggers a drain never fails for it."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from asgiref.sync import async_to_sync
+
+from accounts.models import User
+from accounts.services import api_key_create
+from conversations.services import conversation_create
+from core.redis_client import sync_redis
+from metrics.ledger_outbox import DEAD_KEY, OUTBOX_KEY, ledger_outbox_drain, ledger_outbox_push
+from metrics.models import UsageRecord
+from metrics.usage import UsageEntry
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def entry(user, **links) -> UsageEntry:
+    return UsageEntry(
+        user_id=user.pk,
+        api_key_id=links.get("api_key_id"),
+        conversation_id=links.get("conversation_id"),
+        api="native",
+        intent="general",
+        model="llama3.2:3b",
+        router="fast",
+        prompt_tokens=links.get("prompt_tokens", 7),
+        completion_tokens=3,
+        compute_seconds=0.2,
+        cached=False,
+        outcome="ok",
+        latency_ms=12,
+        llm_ms=5,
+        cache_hit=None,
+    )
+
+
+def keep(*entries: UsageEntry | str) -> None:
+    """Rows in the outbox, in order: entries as ledger_outbox_push stores them, strings raw."""
+    for item in entries:
+        if isinstance(item, str):
+            sync_redis().rpush(OUTBOX_KEY, item)
+        else:
+            async_to_sync(ledger_outbox_push)(item)
+
+
+def test_rows_wait_in_order_and_are_all_written(user):
+    keep(*(entry(user, prompt_tokens=n) for n in range(3)))
+
+    assert ledger_outbox_drain() == 3
+
+    assert sorted(UsageRecord.objects.values_list("prompt_tokens", flat=True)) == [0, 1, 2]
+    assert sync_redis().llen(OUTBOX_KEY) == 0
+
+
+def test_a_row_whose_conversation_and_key_were_deleted_is_written_unlinked(user):
+    conversation = conversation_create(user=user, title="gone")
+    key = api_key_create(user=user, name="gone").api_key
+    waiting = entry(user, conversation_id=str(conversation.pk), api_key_id=str(key.pk))
+    conversation.delete()
+    key.delete()
+    keep(entry(user, prompt_tokens=1), waiting, entry(user, prompt_tokens=2))
+
+    assert ledger_outbox_drain() == 3
+
+    rows = UsageRecord.objects.order_by("prompt_tokens")
+    assert [(r.prompt_tokens, r.conversation_id, r.api_key_id) for r in rows] == [
+        (1, None, None),
+        (2, None, None),
+        (7, None, None),
+    ]
+    assert sync_redis().llen(OUTBOX_KEY) == 0
+
+
+def test_a_row_whose_user_was_deleted_is_dropped_and_the_rest_written(user, outsider):
+    gone = entry(outsider)
+    User.objects.filter(pk=outsider.pk).delete()
+    keep(gone, entry(user, prompt_tokens=1))
+
+    assert ledger_outbox_drain() == 1
+
+    assert list(UsageRecord.objects.values_list("user_id", flat=True)) == [user.pk]
+    assert sync_redis().llen(OUTBOX_KEY) == 0
+    assert sync_redis().llen(DEAD_KEY) == 0
+
+
+def test_an_unreadable_row_is_set_aside_not_retried_forever(user):
+    keep("{not json", json.dumps({"user_id": str(uuid.uuid4())}), entry(user))
+
+    assert ledger_outbox_drain() == 1
+
+    assert UsageRecord.objects.count() == 1
+    assert sync_redis().llen(OUTBOX_KEY) == 0
+    assert sync_redis().lrange(DEAD_KEY, 0, -1)[0] in (b"{not json", "{not json")
+    assert sync_redis().llen(DEAD_KEY) == 2
