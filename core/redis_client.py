@@ -100,6 +100,14 @@ def _ping(url: str) -> None:
 
 
 # --- connections that report to the breaker ----------------------------------------------
+def _count_once(breaker: CircuitBreaker, exc: BaseException, started: float) -> None:
+    """One failure per exception: a reply that times out while a connection is being set
+    up (its handshake) reaches both hooks below, and must not count twice."""
+    if not getattr(exc, "counted_by_breaker", False):
+        breaker.record_failure(exc, started=started)
+        exc.counted_by_breaker = True  # type: ignore[attr-defined]
+
+
 class _AsyncBreakerConnection:
     """Mixed into a redis.asyncio connection class: outcomes go to `self.breaker`."""
 
@@ -112,7 +120,7 @@ class _AsyncBreakerConnection:
         try:
             return await super().connect_check_health(*args, **kwargs)
         except _FAILURES as exc:
-            self.breaker.record_failure(exc, started=started)
+            _count_once(self.breaker, exc, started)
             raise
 
     async def read_response(self, *args, **kwargs):
@@ -124,7 +132,7 @@ class _AsyncBreakerConnection:
         try:
             response = await super().read_response(*args, **kwargs)
         except redis.exceptions.TimeoutError as exc:
-            self.breaker.record_failure(exc, started=started)
+            _count_once(self.breaker, exc, started)
             raise
         self.breaker.record_success()
         return response
@@ -177,7 +185,7 @@ class _SyncBreakerConnection:
         try:
             return super().connect_check_health(*args, **kwargs)
         except _FAILURES as exc:
-            self.breaker.record_failure(exc, started=started)
+            _count_once(self.breaker, exc, started)
             raise
 
     def read_response(self, *args, **kwargs):
@@ -185,7 +193,7 @@ class _SyncBreakerConnection:
         try:
             response = super().read_response(*args, **kwargs)
         except redis.exceptions.TimeoutError as exc:
-            self.breaker.record_failure(exc, started=started)
+            _count_once(self.breaker, exc, started)
             raise
         self.breaker.record_success()
         return response

@@ -211,3 +211,20 @@ async def test_a_pipeline_that_gets_no_replies_times_out_once(breaker):
     assert breaker.allow()  # one failure counted; the threshold is two
     breaker.record_failure(TimeoutError("another"))
     assert not breaker.allow()
+
+
+async def test_a_connection_whose_handshake_gets_no_reply_counts_one_failure(breaker):
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # accepts, reads the handshake, never answers
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = _gateway_client(f"redis://127.0.0.1:{port}/0", breaker)
+    try:
+        with pytest.raises(redis.exceptions.TimeoutError):
+            await client.get("x")
+    finally:
+        server.close()
+        await client.aclose()
+
+    assert breaker.allow()  # one failure, not two: the threshold is two
