@@ -17,29 +17,14 @@ from conversations.services import conversation_create
 from core.redis_client import sync_redis
 from metrics.ledger_outbox import DEAD_KEY, OUTBOX_KEY, ledger_outbox_drain, ledger_outbox_push
 from metrics.models import UsageRecord
+from metrics.tests.usage_data import usage_entry
 from metrics.usage import UsageEntry
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def entry(user, **links) -> UsageEntry:
-    return UsageEntry(
-        user_id=user.pk,
-        api_key_id=links.get("api_key_id"),
-        conversation_id=links.get("conversation_id"),
-        api="native",
-        intent="general",
-        model="llama3.2:3b",
-        router="fast",
-        prompt_tokens=links.get("prompt_tokens", 7),
-        completion_tokens=3,
-        compute_seconds=0.2,
-        cached=False,
-        outcome="ok",
-        latency_ms=12,
-        llm_ms=5,
-        cache_hit=None,
-    )
+    return usage_entry(user, **{"prompt_tokens": 7, **links})
 
 
 def keep(*entries: UsageEntry | str) -> None:

@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from metrics.models import UsageRecord
+from metrics.usage import UsageEntry
 
 SIMPLE = "llama3.2:3b"
 COMPLEX = "qwen2.5:7b"
@@ -73,3 +74,25 @@ def seed_usage(user, admin_user) -> None:
         compute=1.5,
     )
     record(admin_user, model="", intent="", prompt=0, completion=0, outcome="blocked")
+
+
+def usage_entry(user, **fields) -> UsageEntry:
+    """What a turn hands the ledger (metrics.usage.UsageEntry) for `user`; `fields` override."""
+    defaults = dict(
+        user_id=user.pk,
+        api_key_id=None,
+        conversation_id=None,
+        api="native",
+        intent="general",
+        model=SIMPLE,
+        router="fast",
+        prompt_tokens=9,
+        completion_tokens=1,
+        compute_seconds=0.1,
+        cached=False,
+        outcome="ok",
+        latency_ms=12,
+        llm_ms=5,
+        cache_hit=None,
+    )
+    return UsageEntry(**{**defaults, **fields})

@@ -67,6 +67,22 @@ def conversation(user):
     return conversation
 
 
+def deleted_and_held(conversation: Conversation) -> tuple[Future, threading.Event]:
+    """The conversation deleted by another connection whose transaction stays open until
+    the returned event is set; returns once the delete has run."""
+    deleted, release = threading.Event(), threading.Event()
+
+    def deleting():
+        with transaction.atomic():
+            conversation_delete(conversation=conversation)
+            deleted.set()
+            assert release.wait(WAIT_SECONDS)
+
+    delete = in_thread(deleting)
+    assert deleted.wait(WAIT_SECONDS)
+    return delete, release
+
+
 def loaded(conversation: Conversation) -> Conversation:
     """The turn's own copy (Django clears the pk of the instance it deletes)."""
     return Conversation.objects.get(pk=conversation.pk)
@@ -99,17 +115,8 @@ def test_a_delete_waits_for_a_turn_storing_its_answer_and_takes_it_along(user, c
 
 
 def test_a_turn_opening_in_a_conversation_being_deleted_is_a_404(user, conversation):
-    deleted, release = threading.Event(), threading.Event()
-
-    def deleting():
-        with transaction.atomic():
-            conversation_delete(conversation=conversation)
-            deleted.set()
-            assert release.wait(WAIT_SECONDS)
-
     conversation_id = conversation.pk
-    delete = in_thread(deleting)
-    assert deleted.wait(WAIT_SECONDS)
+    delete, release = deleted_and_held(conversation)
     opening = in_thread(lambda: persistence._turn_open(user, conversation_id, "And a dog?"))
     wait_until_blocked_on_a_lock()
     release.set()
@@ -123,17 +130,8 @@ def test_a_turn_opening_in_a_conversation_being_deleted_is_a_404(user, conversat
 def test_a_turn_closing_in_a_conversation_deleted_first_keeps_only_its_ledger_row(
     user, conversation
 ):
-    deleted, release = threading.Event(), threading.Event()
-
-    def deleting():
-        with transaction.atomic():
-            conversation_delete(conversation=conversation)
-            deleted.set()
-            assert release.wait(WAIT_SECONDS)
-
     turns_copy = loaded(conversation)
-    delete = in_thread(deleting)
-    assert deleted.wait(WAIT_SECONDS)
+    delete, release = deleted_and_held(conversation)
     closing = in_thread(
         lambda: persistence._turn_close(turns_copy, ANSWER, usage_for(user, turns_copy), False)
     )

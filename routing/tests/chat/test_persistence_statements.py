@@ -8,7 +8,7 @@ import pytest
 
 from conversations.models import Message
 from metrics.models import UsageRecord
-from metrics.usage import UsageEntry
+from metrics.tests.usage_data import usage_entry
 from routing.answer import Answer
 from routing.chat import persistence
 
@@ -17,24 +17,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ANSWER = Answer(response="Whiskers.", intent="general", model="llama3.2:3b", prompt_tokens=9)
 
 
-def usage_for(user, conversation=None) -> UsageEntry:
-    return UsageEntry(
-        user_id=user.pk,
-        api_key_id=None,
-        conversation_id=getattr(conversation, "pk", None),
-        api="native",
-        intent="general",
-        model="llama3.2:3b",
-        router="",
-        prompt_tokens=9,
-        completion_tokens=1,
-        compute_seconds=0.1,
-        cached=False,
-        outcome="ok",
-        latency_ms=12,
-        llm_ms=5,
-        cache_hit=None,
-    )
+def usage_for(user, conversation=None):
+    return usage_entry(user, conversation_id=getattr(conversation, "pk", None))
 
 
 def statements(captured) -> list[str]:

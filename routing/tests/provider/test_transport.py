@@ -118,24 +118,21 @@ async def test_the_ollama_library_reads_a_refused_connection_as_connection_error
         await model.chat(model=MODEL, messages=[{"role": "user", "content": "hi"}])
 
 
-async def test_a_server_that_hangs_up_without_answering_is_a_protocol_error():
-    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.readuntil(b"\r\n\r\n")
-        writer.close()
-
-    async with raw_server(hang_up) as base, client(base) as http:
-        with pytest.raises(httpx.RemoteProtocolError):
-            await http.get("/api/tags")
+async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await reader.readuntil(b"\r\n\r\n")
+    writer.close()
 
 
-async def test_a_body_cut_short_is_a_protocol_error():
-    async def cut_short(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.readuntil(b"\r\n\r\n")
-        writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"partial":')
-        await writer.drain()
-        writer.close()
+async def cut_short(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await reader.readuntil(b"\r\n\r\n")
+    writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"partial":')
+    await writer.drain()
+    writer.close()
 
-    async with raw_server(cut_short) as base, client(base) as http:
+
+@pytest.mark.parametrize("server_side", [hang_up, cut_short], ids=["no answer", "body cut short"])
+async def test_a_server_that_hangs_up_early_is_a_protocol_error(server_side):
+    async with raw_server(server_side) as base, client(base) as http:
         with pytest.raises(httpx.RemoteProtocolError):
             await http.get("/api/tags")
 
@@ -176,13 +173,7 @@ async def test_a_transport_dropped_unclosed_reports_nothing(fresh, caplog):
 async def test_an_http_proxy_from_the_environment_is_used_as_httpx_would(monkeypatch):
     seen: list[bytes] = []
 
-    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        seen.append(await reader.readuntil(b"\r\n\r\n"))
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
-        await writer.drain()
-        writer.close()
-
-    async with raw_server(proxy) as proxy_url:
+    async with raw_server(answering_empty_json(seen)) as proxy_url:
         monkeypatch.setenv("HTTP_PROXY", proxy_url)
         monkeypatch.delenv("NO_PROXY", raising=False)
         monkeypatch.delenv("no_proxy", raising=False)
@@ -196,17 +187,10 @@ async def test_an_http_proxy_from_the_environment_is_used_as_httpx_would(monkeyp
 async def test_no_proxy_sends_the_call_direct(monkeypatch):
     proxied: list[bytes] = []
 
-    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        proxied.append(await reader.readuntil(b"\r\n\r\n"))
-        writer.close()
-
-    async def ollama_itself(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.readuntil(b"\r\n\r\n")
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
-        await writer.drain()
-        writer.close()
-
-    async with raw_server(proxy) as proxy_url, raw_server(ollama_itself) as ollama_url:
+    async with (
+        raw_server(answering_empty_json(proxied)) as proxy_url,
+        raw_server(answering_empty_json()) as ollama_url,
+    ):
         monkeypatch.setenv("HTTP_PROXY", proxy_url)
         monkeypatch.setenv("NO_PROXY", "127.0.0.1")
         async with client(ollama_url) as http:
@@ -224,6 +208,20 @@ def unused_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def answering_empty_json(seen: list[bytes] | None = None):
+    """A handler answering any request with `{}`, noting each request's head in `seen`."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        if seen is not None:
+            seen.append(head)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+        await writer.drain()
+        writer.close()
+
+    return handler
 
 
 class raw_server:
