@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from conversations.models import Conversation, Message
+from conversations.services import conversation_create
 from conversations.tests.constants import TITLE
 
 CHANGELIST = "admin:conversations_conversation_changelist"
@@ -82,3 +85,28 @@ def test_it_keeps_regular_users_out(client, user, conversation):
 
     assert response.status_code == 302
     assert reverse("admin:login") in response["Location"]
+
+
+@pytest.mark.django_db
+def test_the_admins_deletes_lock_the_rows_first_as_the_apis_does(
+    admin_site_client, conversation, user
+):
+    other = conversation_create(user=user, title="another")
+
+    with CaptureQueriesContext(connection) as single:
+        admin_site_client.post(
+            reverse("admin:conversations_conversation_delete", args=[conversation.id]),
+            {"post": "yes"},
+        )
+    with CaptureQueriesContext(connection) as bulk:
+        admin_site_client.post(
+            reverse(CHANGELIST),
+            {"action": "delete_selected", "_selected_action": [str(other.id)], "post": "yes"},
+        )
+
+    for captured in (single, bulk):
+        statements = [query["sql"] for query in captured.captured_queries]
+        locked = next(i for i, sql in enumerate(statements) if sql.endswith("FOR UPDATE"))
+        deleted = next(i for i, sql in enumerate(statements) if sql.startswith("DELETE"))
+        assert locked < deleted
+    assert not Conversation.objects.exists()
