@@ -39,35 +39,35 @@ def quoted_column(model: type[Model], field_name: str, using: str = "default") -
 def instance_from_row(model: type[M], values: Sequence[Any], using: str = "default") -> M:
     """An instance of `model` from its `select_columns` values (a slice of a row)."""
     connection = connections[using]
-    fields = model._meta.concrete_fields
+    attnames, conversions = _conversions(model, using)
     converted = list(values)
-    for index, (expression, converters) in enumerate(_conversions(model, using)):
-        value = converted[index]
-        if value is not None:
-            for converter in converters:
-                value = converter(value, expression, connection)
-            converted[index] = value
-    return model.from_db(using, [f.attname for f in fields], converted)
+    for index, (expression, converters) in enumerate(conversions):
+        for converter in converters:  # None included, as the ORM's compiler does
+            converted[index] = converter(converted[index], expression, connection)
+    return model.from_db(using, attnames, converted)
 
 
-# (database alias, model) -> per concrete field: its column expression and converters.
-_CONVERSIONS: dict[tuple[str, type[Model]], list[tuple[Any, list[Converter]]]] = {}
+Conversions = tuple[list[str], list[tuple[Any, list[Converter]]]]
+# (database alias, model) -> its concrete fields' attnames, and per field its column
+# expression and converters.
+_CONVERSIONS: dict[tuple[str, type[Model]], Conversions] = {}
 
 
-def _conversions(model: type[Model], using: str) -> list[tuple[Any, list[Converter]]]:
+def _conversions(model: type[Model], using: str) -> Conversions:
     """What the ORM applies to each field's values on this backend (compiler.get_converters):
     the backend's converters, then the field's own (`from_db_value`)."""
     key = (using, model)
     found = _CONVERSIONS.get(key)
     if found is None:
         connection = connections[using]
-        found = []
-        for field in model._meta.concrete_fields:
+        fields = model._meta.concrete_fields
+        per_field = []
+        for field in fields:
             expression = field.get_col(model._meta.db_table)
             converters = [
                 *connection.ops.get_db_converters(expression),
                 *expression.get_db_converters(connection),
             ]
-            found.append((expression, converters))
-        _CONVERSIONS[key] = found
+            per_field.append((expression, converters))
+        found = _CONVERSIONS[key] = ([f.attname for f in fields], per_field)
     return found

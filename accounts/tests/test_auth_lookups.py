@@ -58,6 +58,20 @@ def test_a_key_and_its_user_load_as_the_orm_loads_them(scoped_key):
     assert not loaded.is_expired()
 
 
+def test_a_key_with_its_optional_fields_empty_loads_as_the_orm_loads_it(user_key):
+    expected = ApiKey.objects.select_related("user").get(pk=user_key.api_key.pk)
+
+    loaded = api_key_get_by_raw_key(raw_key=user_key.raw_key)
+
+    assert_same_fields(loaded, expected)
+    assert_same_fields(loaded.user, expected.user)
+    assert (loaded.expires_at, loaded.requests_per_minute, loaded.last_used_at) == (
+        None,
+        None,
+        expected.last_used_at,
+    )
+
+
 def test_keys_sharing_a_prefix_are_told_apart_by_their_digest(user):
     first = api_key_create(user=user, name="one")
     second = api_key_create(user=user, name="two")
