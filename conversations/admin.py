@@ -7,13 +7,12 @@ admin sees conversations without being granted anything model by model.
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from accounts.permissions import is_gateway_admin
 from conversations.models import Conversation, Message
-from conversations.services import conversation_delete
+from conversations.services import conversation_delete, conversations_delete
 
 
 class MessageInline(admin.TabularInline):
@@ -87,17 +86,10 @@ class ConversationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return is_gateway_admin(request.user)
 
-    # Deletes lock the rows first, as the API's does (conversations.services): a chat turn
-    # writing into a conversation holds its row lock, and is waited for.
+    # Deletes go through the service, which locks the rows first (a chat turn writing into
+    # a conversation is waited for).
     def delete_model(self, request: HttpRequest, obj: Conversation) -> None:
         conversation_delete(conversation=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> None:
-        with transaction.atomic():
-            locked = list(
-                Conversation.objects.select_for_update()
-                .filter(pk__in=queryset.values("pk"))
-                .order_by("pk")  # one lock order for every deleter: no deadlock between two
-                .values_list("pk", flat=True)
-            )
-            Conversation.objects.filter(pk__in=locked).delete()
+        conversations_delete(conversations=queryset)

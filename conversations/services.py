@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, QuerySet, Value, When
 
 from conversations.models import TITLE_LENGTH, Conversation, Message, MessageRole
 
@@ -33,16 +33,27 @@ def conversation_rename(*, conversation: Conversation, title: str) -> Conversati
 
 
 def conversation_delete(*, conversation: Conversation) -> None:
-    """Delete the conversation; its messages go with it, usage records keep their rows.
+    """Delete the conversation; its messages go with it, usage records keep their rows."""
+    conversations_delete(conversations=Conversation.objects.filter(pk=conversation.pk))
 
-    The row is locked first, as a chat turn writing into the conversation locks it (its
-    activity UPDATE, or the lookup that opens the turn): the delete then waits for that
-    turn's commit and takes its new message (and unlinks its ledger row) along, instead of
-    failing on the foreign keys the turn added meanwhile. Already gone: nothing to do.
+
+def conversations_delete(*, conversations: QuerySet[Conversation]) -> None:
+    """Delete these conversations (the API's delete, and the admin's single and bulk ones).
+
+    Their rows are locked first, in primary-key order (two deleters never deadlock), as a
+    chat turn writing into a conversation locks it (its activity UPDATE, or the lookup that
+    opens the turn): the delete then waits for that turn's commit and takes its new message
+    along (and unlinks its ledger row), instead of failing on the foreign keys the turn
+    added meanwhile. Conversations already gone are skipped.
     """
     with transaction.atomic():
-        if Conversation.objects.select_for_update().filter(pk=conversation.pk).exists():
-            conversation.delete()
+        locked = list(
+            Conversation.objects.select_for_update()
+            .filter(pk__in=conversations.values("pk"))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        Conversation.objects.filter(pk__in=locked).delete()
 
 
 def _new_message(conversation: Conversation, role: str, content: str, **routing) -> Message:
