@@ -9,7 +9,8 @@ No row may block the ones behind it. A row whose conversation or API key was del
 it waited is written without that link (as the turn itself does when its conversation goes
 mid-answer); one whose user was deleted is dropped, since that user's usage rows went with
 them; one that cannot be read or written at all is moved to DEAD_KEY with an error in the
-log, for an operator to look at.
+log, for an operator to look at. No row is written twice: one process drains at a time
+(DRAIN_LOCK_KEY), and a row leaves the list only once it is handled.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import time
 
 from asgiref.sync import sync_to_async
 from django.db import DatabaseError, IntegrityError, transaction
+from redis.exceptions import LockError
 
 from accounts.models import ApiKey, User
 from conversations.models import Conversation
@@ -31,6 +33,9 @@ logger = logging.getLogger(__name__)
 
 OUTBOX_KEY = "outbox:usage"
 DEAD_KEY = "outbox:usage:dead"
+DRAIN_LOCK_KEY = "outbox:usage:draining"
+# Longer than any drain: a process that dies mid-drain frees the outbox after this.
+DRAIN_LOCK_SECONDS = 60
 DRAIN_BATCH = 100
 DRAIN_INTERVAL_SECONDS = 5.0
 
@@ -50,9 +55,24 @@ async def ledger_outbox_push(entry: UsageEntry) -> None:
 def ledger_outbox_drain() -> int:
     """Write the kept rows to the database, oldest first; returns how many were written.
 
-    A database outage stops the drain (the rows stay, in order); anything else wrong with a
-    row is dealt with row by row (module docstring)."""
+    One drain at a time across processes (a Redis lock; a drain already running elsewhere
+    makes this one return 0), and a row leaves the outbox only once it is handled, so no
+    row is written twice. A database outage stops the drain (the rows stay, in order);
+    anything else wrong with a row is dealt with row by row (module docstring)."""
     client = sync_redis()
+    lock = client.lock(DRAIN_LOCK_KEY, timeout=DRAIN_LOCK_SECONDS)
+    if not lock.acquire(blocking=False):
+        return 0
+    try:
+        return _drain(client)
+    finally:
+        try:
+            lock.release()
+        except LockError:  # it outlived DRAIN_LOCK_SECONDS; another drain may have begun
+            logger.warning("usage outbox drain took longer than %d s", DRAIN_LOCK_SECONDS)
+
+
+def _drain(client) -> int:
     written = 0
     while True:
         raw = client.lrange(OUTBOX_KEY, 0, DRAIN_BATCH - 1)
@@ -64,17 +84,17 @@ def ledger_outbox_drain() -> int:
                 for entry in entries:
                     if entry is not None:
                         ledger_write(entry)
-            written += sum(entry is not None for entry in entries)
         except IntegrityError:
-            written += sum(
-                _write_alone(entry, item)
-                for entry, item in zip(entries, raw, strict=True)
-                if entry is not None
-            )
+            # Row by row, each leaving the outbox as soon as it is handled.
+            for entry, item in zip(entries, raw, strict=True):
+                written += _handled_alone(entry, item)
+                client.lpop(OUTBOX_KEY)
+            continue
         for entry, item in zip(entries, raw, strict=True):
             if entry is None:
                 _set_aside(item, "unreadable")
         client.ltrim(OUTBOX_KEY, len(raw), -1)
+        written += sum(entry is not None for entry in entries)
 
 
 def _parsed(item: bytes | str) -> UsageEntry | None:
@@ -84,8 +104,11 @@ def _parsed(item: bytes | str) -> UsageEntry | None:
         return None
 
 
-def _write_alone(entry: UsageEntry, item: bytes | str) -> bool:
-    """One row in its own transaction, its dangling links cleared; False if not written."""
+def _handled_alone(entry: UsageEntry | None, item: bytes | str) -> bool:
+    """One row in its own transaction, its dangling links cleared; True if written."""
+    if entry is None:
+        _set_aside(item, "unreadable")
+        return False
     try:
         with transaction.atomic():
             ledger_write(entry)

@@ -10,12 +10,20 @@ import uuid
 
 import pytest
 from asgiref.sync import async_to_sync
+from django.db import OperationalError
 
 from accounts.models import User
 from accounts.services import api_key_create
 from conversations.services import conversation_create
 from core.redis_client import sync_redis
-from metrics.ledger_outbox import DEAD_KEY, OUTBOX_KEY, ledger_outbox_drain, ledger_outbox_push
+from metrics import ledger_outbox
+from metrics.ledger_outbox import (
+    DEAD_KEY,
+    DRAIN_LOCK_KEY,
+    OUTBOX_KEY,
+    ledger_outbox_drain,
+    ledger_outbox_push,
+)
 from metrics.models import UsageRecord
 from metrics.tests.usage_data import usage_entry
 from metrics.usage import UsageEntry
@@ -85,3 +93,40 @@ def test_an_unreadable_row_is_set_aside_not_retried_forever(user):
     assert sync_redis().llen(OUTBOX_KEY) == 0
     assert sync_redis().lrange(DEAD_KEY, 0, -1)[0] in (b"{not json", "{not json")
     assert sync_redis().llen(DEAD_KEY) == 2
+
+
+def test_a_database_failure_midway_leaves_only_the_unwritten_rows(user, monkeypatch):
+    conversation = conversation_create(user=user, title="gone")
+    stale = entry(user, conversation_id=str(conversation.pk), prompt_tokens=1)
+    conversation.delete()
+    keep(stale, entry(user, prompt_tokens=2), entry(user, prompt_tokens=3))
+    real_write, calls = ledger_outbox.ledger_write, []
+
+    def failing_on_the_sixth_write(row):
+        # Writes 1-3: the batch (its commit fails on the stale link); 4-5: the stale row
+        # alone, then unlinked; 6: PostgreSQL goes away.
+        calls.append(row)
+        if len(calls) == 6:
+            raise OperationalError("the database went away")
+        return real_write(row)
+
+    monkeypatch.setattr(ledger_outbox, "ledger_write", failing_on_the_sixth_write)
+    with pytest.raises(OperationalError):
+        ledger_outbox_drain()
+    monkeypatch.setattr(ledger_outbox, "ledger_write", real_write)
+
+    assert ledger_outbox_drain() == 2  # the two rows left; the first is not written again
+    assert sorted(UsageRecord.objects.values_list("prompt_tokens", flat=True)) == [1, 2, 3]
+
+
+def test_one_drain_at_a_time_across_processes(user):
+    keep(entry(user))
+    held = sync_redis().lock(DRAIN_LOCK_KEY, timeout=10)
+    assert held.acquire(blocking=False)  # another process is draining
+    try:
+        assert ledger_outbox_drain() == 0
+    finally:
+        held.release()
+
+    assert ledger_outbox_drain() == 1
+    assert UsageRecord.objects.count() == 1
