@@ -8,6 +8,7 @@ import asyncio
 import pytest
 import redis
 import redis.asyncio as aioredis
+import redis.asyncio.connection as redis_connection
 from django.conf import settings
 
 from core.circuit import CircuitBreaker
@@ -166,11 +167,21 @@ def _gateway_client(url: str, breaker: CircuitBreaker) -> GatewayAsyncRedis:
 
 async def test_a_pipeline_reads_every_reply_without_a_timer_each(breaker, monkeypatch):
     client = _gateway_client(settings.REDIS_URL, breaker)
-    timers = []
-    real_timeout = asyncio.timeout
+    assert await client.ping()  # the connection is set up (its own timers) before counting
+    timers: list[tuple[str, float]] = []
+
+    def counting(where: str, real):
+        def timeout(delay):
+            timers.append((where, delay))
+            return real(delay)
+
+        return timeout
+
+    # redis-py's per-reply timer (its module's `async_timeout`) and the pipeline's own.
     monkeypatch.setattr(
-        asyncio, "timeout", lambda delay: timers.append(delay) or real_timeout(delay)
+        redis_connection, "async_timeout", counting("reply", redis_connection.async_timeout)
     )
+    monkeypatch.setattr(asyncio, "timeout", counting("pipeline", asyncio.timeout))
 
     async with client.pipeline(transaction=False) as pipe:
         for _ in range(20):
@@ -179,7 +190,9 @@ async def test_a_pipeline_reads_every_reply_without_a_timer_each(breaker, monkey
 
     assert isinstance(pipe, TimedPipeline)
     assert replies == list(range(1, 21))
-    assert timers == [0.3]  # the pipeline's own, not one per reply
+    # The socket timeout (0.3 s) is armed once, by the pipeline, not once per reply (the
+    # pool's wait for a connection has a timer of its own, REDIS_POOL_TIMEOUT).
+    assert [timer for timer in timers if timer[1] == 0.3] == [("pipeline", 0.3)]
     assert breaker.allow()
     await client.aclose()
 
