@@ -12,6 +12,7 @@ was written to disk. `GatewayWebRequest` acts while the bytes arrive:
 - with `--proxy-headers`, Daphne would take X-Forwarded-For from any caller: the headers
   are dropped unless the peer is one of TRUSTED_PROXIES (core/proxies.py);
 - Daphne's own access log is off: the gateway's JSON access line is the one per request;
+- Twisted's parsing of form bodies into `request.args` is off: Daphne never reads them;
 - `daphne -b HOST -p PORT` (`make run`, the Dockerfile, compose, the tests) listens with a
   backlog of LISTEN_BACKLOG instead of Twisted's 50 (`-e tcp:...:backlog=N` keeps its own;
   `manage.py runserver` builds its endpoints elsewhere and keeps Twisted's).
@@ -55,6 +56,14 @@ class GatewayWebRequest(WebRequest):
     _refused = False
     _body_limit = 0
     _body_received = 0
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Twisted would parse every POST's Content-Type with the `email` package (about
+        # 0.1 ms per request) to fill `request.args` with form fields, and hold a whole
+        # multipart upload in memory to do so. Daphne never reads `args`: the ASGI app gets
+        # the raw body and Django parses what it needs.
+        self._parsePOSTFormSubmission = False
 
     def gotLength(self, length: int | None) -> None:
         # Called when the headers are complete; the request line is still on the channel.
