@@ -17,6 +17,12 @@ a request), so a pooled connection never waits in an idle thread.
 The pool has more threads than PostgreSQL connections (DB_POOL_MAX_SIZE): while the
 database is slow, the extra threads wait for a connection and get the pool's timeout (503)
 rather than leaving requests queued out of sight.
+
+After a response is sent, Django's ASGI handler closes it through `sync_to_async`: one more
+thread hop per request, about 0.3 ms of CPU that contended with the next request. Closing
+runs the response's resource closers and `request_finished`, whose receivers left here
+(`close_caches`, `reset_urlconf`; `close_old_connections` is redundant, as above) do no
+I/O, so the close runs on the loop instead (`_close_responses_on_loop`).
 """
 
 from __future__ import annotations
@@ -26,8 +32,10 @@ from typing import Any
 
 from asgiref.sync import SyncToAsync, ThreadSensitiveContext
 from django.conf import settings
-from django.core.signals import request_started
+from django.core.handlers import asgi as django_asgi
+from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, reset_queries
+from django.http import HttpResponseBase
 
 THREAD_NAME_PREFIX = "gateway-sync"
 # Threads when the connection pool is off (DB_POOL_MAX_SIZE=0).
@@ -77,6 +85,8 @@ class SharedSyncThreads:
         # sends it without a thread hop.
         request_started.disconnect(close_old_connections)
         request_started.disconnect(reset_queries)
+        request_finished.disconnect(close_old_connections)
+        _close_responses_on_loop()
 
     async def __call__(self, scope, receive, send):
         token = SyncToAsync.thread_sensitive_context.set(_process_context)
@@ -84,3 +94,26 @@ class SharedSyncThreads:
             return await self.app(scope, receive, send)
         finally:
             SyncToAsync.thread_sensitive_context.reset(token)
+
+
+def _close_responses_on_loop() -> None:
+    """Make the ASGI handler close responses on the loop, without a thread hop.
+
+    The handler (django.core.handlers.asgi, Django is pinned) calls `sync_to_async` only to
+    close a response once it is sent; any other callable still gets a thread.
+    """
+    thread_hop = django_asgi.sync_to_async
+    if getattr(thread_hop, "closes_responses_on_loop", False):
+        return
+
+    def sync_to_async(func, *args, **kwargs):
+        if isinstance(getattr(func, "__self__", None), HttpResponseBase):
+
+            async def close_now() -> None:
+                func()
+
+            return close_now
+        return thread_hop(func, *args, **kwargs)
+
+    sync_to_async.closes_responses_on_loop = True
+    django_asgi.sync_to_async = sync_to_async

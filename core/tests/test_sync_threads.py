@@ -5,7 +5,8 @@ import threading
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.core.signals import request_started
+from django.core.handlers.asgi import ASGIHandler
+from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connections, reset_queries
 
 from accounts.models import User
@@ -14,10 +15,11 @@ from core.sync_threads import THREAD_NAME_PREFIX, SharedSyncThreads
 
 @pytest.fixture
 def request_started_receivers():
-    """SharedSyncThreads disconnects Django's request_started receivers: put them back."""
+    """SharedSyncThreads disconnects Django's connection receivers: put them back."""
     yield
     request_started.connect(close_old_connections)
     request_started.connect(reset_queries)
+    request_finished.connect(close_old_connections)
 
 
 def _query_and_report() -> tuple[str, object]:
@@ -81,3 +83,51 @@ def test_no_request_started_receiver_is_left_to_cost_a_thread_hop(request_starte
     SharedSyncThreads(app=None)
 
     assert not request_started.has_listeners()
+
+
+def test_no_request_finished_receiver_touches_the_database(request_started_receivers):
+    SharedSyncThreads(app=None)
+
+    assert close_old_connections not in [receiver[1]() for receiver in request_finished.receivers]
+
+
+async def test_a_sent_response_is_closed_on_the_loop_not_in_a_thread(request_started_receivers):
+    closed_in: list[str] = []
+
+    def record(**kwargs) -> None:
+        closed_in.append(threading.current_thread().name)
+
+    request_finished.connect(record)
+    sent: list[dict] = []
+    body = [{"type": "http.request", "body": b"", "more_body": False}]
+
+    async def receive() -> dict:
+        if body:
+            return body.pop()
+        await asyncio.Event().wait()  # the client stays connected
+        return {}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/no-such-page",
+        "raw_path": b"/no-such-page",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"localhost")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+    try:
+        await SharedSyncThreads(ASGIHandler())(scope, receive, send)
+    finally:
+        request_finished.disconnect(record)
+
+    assert sent[0]["status"] == 404
+    assert closed_in == [threading.current_thread().name]
