@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.request_context import current_request_id
+from core.rows import insert_instance
 from metrics import recorders, store
 from metrics.models import Api, Outcome, UsageRecord
 from metrics.usage_keys import usage_key
@@ -89,7 +90,7 @@ class UsageEntry:
 def ledger_write(entry: UsageEntry) -> UsageRecord:
     """Insert the entry's ledger row (sync: runs inside the caller's transaction)."""
     row = entry.ledger_row()
-    row.save(force_insert=True)
+    insert_instance(row)  # every request writes one: an INSERT built once (core/rows.py)
     return row
 
 
