@@ -22,6 +22,7 @@ from routing.agent.guards.normalize import (
     variants,
 )
 from routing.agent.guards.patterns import PATTERNS
+from routing.agent.guards.prefilter import Prefilter
 
 
 @dataclass(frozen=True)
@@ -96,17 +97,38 @@ def inspect_turns(
     return PASS, None
 
 
+# One per variant: a "text" form is only ever read by "text" patterns, and so on.
+_PREFILTERS = {
+    variant: Prefilter({i: p.needs for i, p in enumerate(PATTERNS) if p.variant == variant})
+    for variant in ("text", "squashed")
+}
+
+
 def _patterns(text: str) -> Verdict:
+    """The first pattern (in PATTERNS' order) whose regex matches a form of `text` and whose
+    look-alike context (`unless`) does not. A regex runs only on the forms the prefilter
+    allows it, so most never run at all."""
     forms, squashed = variants(text)
-    candidates = {"text": forms, "squashed": squashed}
-    for pattern in PATTERNS:
-        for candidate in candidates[pattern.variant]:
-            if pattern.matches(candidate):
+    candidates = {
+        "text": _screened("text", forms),
+        "squashed": _screened("squashed", squashed),
+    }
+    possible = set().union(*(keys for screened in candidates.values() for _, keys in screened))
+    for index in sorted(possible):
+        pattern = PATTERNS[index]
+        for candidate, keys in candidates[pattern.variant]:
+            if index in keys and pattern.regex.search(candidate):
                 unless = pattern.unless
                 if unless is not None and (unless.search(text) or unless.search(candidate)):
                     break
                 return Verdict(pattern.category, pattern.name)
     return PASS
+
+
+def _screened(variant: str, forms: tuple[str, ...]) -> list[tuple[str, set[int]]]:
+    """Each form with the indices of the patterns of `variant` that may match it."""
+    prefilter = _PREFILTERS[variant]
+    return [(form, prefilter.possible(form)) for form in forms]
 
 
 __all__ = ["PASS", "Verdict", "clean", "inspect", "inspect_turns", "match"]

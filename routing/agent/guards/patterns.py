@@ -8,7 +8,8 @@ de-spaced form ("i g n o r e" -> "ignore"); "squashed" patterns run on the text 
 space and punctuation mark removed and leetspeak undone, which is also how Korean is
 matched, since Korean spacing varies. `unless` names look-alike contexts (phones,
 games, food) that make a match innocent. Each pattern also keeps the literals any match
-must contain (`guard_prefilter.py`), so its regex runs only on text that holds them.
+must contain (`prefilter.py`), so its regex runs only on text that holds them; the guard
+(`check.py`) looks for all patterns' literals in one scan of each form of the text.
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ class GuardPattern:
     needs: Needs = ()
 
     def may_match(self, candidate: str) -> bool:
-        """The prefilter: False when the regex cannot match `candidate`."""
+        """The prefilter for this pattern alone: False when the regex cannot match
+        `candidate` (the guard asks `prefilter.Prefilter` for all patterns at once)."""
         return has_required_literals(self.needs, candidate)
 
     def matches(self, candidate: str) -> bool:
