@@ -5,9 +5,6 @@ are random UUIDs (404) and generated tokens are garbage (401), so the fuzzer wou
 reach the success paths. `prepare` substitutes real values into some of the generated
 cases: the caller's own conversation or key, another user's (404), real credentials for
 login, a fresh refresh token for refresh and logout, a policy-conforming password.
-
-The only narrowing left, BUG-3, is a property of Daphne rather than of the gateway
-(`is_bare_multipart_rejection`).
 """
 
 from __future__ import annotations
@@ -180,21 +177,6 @@ def prepare(case, world: FuzzWorld) -> dict[str, str]:
     return headers
 
 
-def is_bare_multipart_rejection(response) -> bool:
-    """BUG-3, a documented limitation of Daphne, not of the gateway: its HTTP layer
-    (Twisted) parses a POST multipart/form-data body itself and answers a malformed one
-    with a bare `400` (no body, no X-Request-ID) before the gateway runs. Behind nginx, as
-    deployed, any multipart body is a 415 envelope (test_nginx.py); the fuzzer talks to
-    Daphne directly, where Twisted answers first. No endpoint of the API takes multipart."""
-    sent = response.request.headers.get("Content-Type") or ""
-    return (
-        sent.lower().startswith("multipart/")
-        and response.status_code == 400
-        and not response.content
-        and not response.headers.get("x-request-id")
-    )
-
-
 def assert_envelope(response) -> None:
     """SPEC section 6: `{"error": {"code", "message", "details"}, "request_id"}`."""
     body = response.json()
@@ -230,8 +212,6 @@ def assert_error_shape(response, path: str) -> None:
 
 def check_request_id(ctx, response, case) -> None:
     """Every response carries X-Request-ID; every error is its API's error shape."""
-    if is_bare_multipart_rejection(response):
-        return  # BUG-3 (see is_bare_multipart_rejection)
     assert response.headers.get("x-request-id"), "the response has no X-Request-ID header"
     if response.status_code >= 400:
         assert_error_shape(response, case.operation.path)

@@ -11,10 +11,10 @@ credentials are missing or bad, whatever else is wrong with the request.
 Bounded for CI (conftest.py): MAX_EXAMPLES fuzzed examples per operation plus the
 deterministic coverage phase, a fixed seed, derandomized, and a read budget per request.
 The summary of what ran (requests and statuses per operation) is printed after each test.
-schemathesis's checks run unnarrowed. The bugs fuzzing found in the gateway (BUG-1, -2,
--4, -5) are fixed and have regression tests at the end of this module; the one narrowing
-left, BUG-3 (Daphne's own bare 400 for a malformed multipart body, helpers.py), is pinned
-there by a strict xfail.
+schemathesis's checks run unnarrowed. The bugs fuzzing found (BUG-1 to -5) are fixed and
+have regression tests at the end of this module. BUG-3, Twisted's own bare 400 for a
+malformed multipart body, went when llmgateway/daphne_protocol.py turned off Twisted's
+parsing of form bodies, so nothing is narrowed any more.
 """
 
 from __future__ import annotations
@@ -41,7 +41,6 @@ from llmgateway.tests.fuzz.helpers import (
     assert_error_shape,
     check_event_stream,
     check_request_id,
-    is_bare_multipart_rejection,
     prepare,
     security_schemes,
 )
@@ -112,8 +111,6 @@ def test_every_protected_operation_answers_401_without_valid_credentials(case, f
         case.validate_response(response, checks=AUTH_CHECKS)
         if not has_routable_path(case):
             continue  # a non-UUID id matches no route: 404 before anyone asks who
-        if is_bare_multipart_rejection(response):
-            continue  # BUG-3: Daphne answers a malformed multipart body before the gateway
         expected = 413 if is_oversized(response) else 401
         assert response.status_code == expected, (
             kind,
@@ -124,8 +121,7 @@ def test_every_protected_operation_answers_401_without_valid_credentials(case, f
 
 
 # --- The schema's promises, read statically and checked live ----------------------------
-# Regression tests for the bugs fuzzing found (BUG-1, -2, -4, -5, all fixed), and the one
-# that is Daphne's (BUG-3) as a strict xfail: should it ever pass, its narrowing goes too.
+# Regression tests for the bugs fuzzing found (BUG-1 to -5, all fixed).
 
 
 @pytest.fixture
@@ -260,14 +256,9 @@ def test_deeply_nested_json_is_a_400_envelope_on_every_json_operation(fuzz_world
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG-3, a documented limitation of Daphne: behind nginx a multipart body is a 415 "
-    "envelope (test_nginx.py); direct to Daphne, Twisted answers a malformed one first, with "
-    "a bare 400 (no body, no X-Request-ID)",
-)
 def test_a_malformed_multipart_body_sent_straight_to_daphne_gets_the_envelope(live_gateway):
+    # BUG-3: Twisted parsed multipart bodies itself and answered a malformed one with a
+    # bare 400 (no body, no X-Request-ID) before the gateway ran.
     response = httpx.post(
         f"{live_gateway.url}/api/auth/login",
         content=b'{"username": "x", "password": "y"}',
