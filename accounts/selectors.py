@@ -10,15 +10,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import connection
 from django.db.models import QuerySet
 
 from accounts.budget import BudgetUse, budget_usage
 from accounts.keys import api_key_digest, api_key_display_prefix, api_key_is_well_formed
 from accounts.models import ApiKey, User
 from accounts.quota import quota_key, quota_limit_for
+from core.async_db import afetch_all
 from core.redis_client import REDIS_DOWN_ERRORS, sync_redis
-from core.rows import instance_from_row, quoted_column, quoted_table, select_columns
+from core.rows import fetch_all, instance_from_row, quoted_column, quoted_table, select_columns
 
 logger = logging.getLogger(__name__)
 
@@ -46,27 +46,30 @@ def api_key_get_by_raw_key(*, raw_key: str) -> ApiKey | None:
     """
     if not api_key_is_well_formed(raw_key):
         return None
+    return _matching_key(fetch_all(_key_lookup_sql(), [api_key_display_prefix(raw_key)]), raw_key)
+
+
+async def api_key_aget_by_raw_key(*, raw_key: str) -> ApiKey | None:
+    """`api_key_get_by_raw_key` as one statement on the event loop (core/async_db.py)."""
+    if not api_key_is_well_formed(raw_key):
+        return None
+    rows = await afetch_all(_key_lookup_sql(), [api_key_display_prefix(raw_key)])
+    return _matching_key(rows, raw_key)
+
+
+def _matching_key(rows: list[tuple], raw_key: str) -> ApiKey | None:
+    """Of the keys (with their users) sharing the presented key's prefix, the one whose
+    digest matches. `ApiKey.objects.select_related("user").filter(prefix=...)`, as one
+    SELECT whose SQL is built once (core/rows.py: every request authenticates, and
+    compiling the join cost most of its time)."""
     digest = api_key_digest(raw_key).encode()
-    for api_key in _keys_with_users(prefix=api_key_display_prefix(raw_key)):
-        if hmac.compare_digest(api_key.key_hash.encode(), digest):
-            return api_key
-    return None
-
-
-def _keys_with_users(*, prefix: str) -> list[ApiKey]:
-    """`ApiKey.objects.select_related("user").filter(prefix=prefix)`, as one SELECT whose
-    SQL is built once (core/rows.py: every request authenticates, and compiling the join
-    cost most of its time)."""
     key_columns = len(ApiKey._meta.concrete_fields)
-    with connection.cursor() as cursor:
-        cursor.execute(_key_lookup_sql(), [prefix])
-        rows = cursor.fetchall()
-    keys = []
     for row in rows:
         api_key = instance_from_row(ApiKey, row[:key_columns])
-        api_key.user = instance_from_row(User, row[key_columns:])
-        keys.append(api_key)
-    return keys
+        if hmac.compare_digest(api_key.key_hash.encode(), digest):
+            api_key.user = instance_from_row(User, row[key_columns:])
+            return api_key
+    return None
 
 
 @functools.cache
@@ -88,10 +91,20 @@ def user_get_by_id(user_id: Any) -> User | None:
         user_id = uuid.UUID(str(user_id))
     except ValueError:
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(_user_lookup_sql(), [User._meta.pk.get_db_prep_value(user_id, connection)])
-        row = cursor.fetchone()
-    return instance_from_row(User, row) if row is not None else None
+    return _user_from(fetch_all(_user_lookup_sql(), [user_id]))
+
+
+async def user_aget_by_id(user_id: Any) -> User | None:
+    """`user_get_by_id` as one statement on the event loop (core/async_db.py)."""
+    try:
+        user_id = uuid.UUID(str(user_id))
+    except ValueError:
+        return None
+    return _user_from(await afetch_all(_user_lookup_sql(), [user_id]))
+
+
+def _user_from(rows: list[tuple]) -> User | None:
+    return instance_from_row(User, rows[0]) if rows else None
 
 
 @functools.cache

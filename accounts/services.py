@@ -180,11 +180,18 @@ def admin_change_audit(*, actor: User, target, before: dict, after: dict, action
         audit_record(actor=actor, via=AuditVia.ADMIN, action=action, target=target, changes=changes)
 
 
+def api_key_touch_due(api_key: ApiKey, now: datetime | None = None) -> bool:
+    """Whether this use of the key is to be recorded (its last one is older than
+    LAST_USED_RESOLUTION): most requests skip the write, and the async path its hop."""
+    stale_before = (now or timezone.now()) - LAST_USED_RESOLUTION
+    return api_key.last_used_at is None or api_key.last_used_at <= stale_before
+
+
 def api_key_touch(*, api_key: ApiKey, now: datetime | None = None) -> bool:
     """Record a use of the key, at most once per LAST_USED_RESOLUTION; True if written."""
     now = now or timezone.now()
     stale_before = now - LAST_USED_RESOLUTION
-    if api_key.last_used_at is not None and api_key.last_used_at > stale_before:
+    if not api_key_touch_due(api_key, now):
         return False
     written = (
         ApiKey.objects.filter(pk=api_key.pk)

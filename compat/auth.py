@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from accounts.authentication import (
     ApiKeyAuthentication,
     GatewayJWTAuthentication,
+    api_key_aauthenticate,
     api_key_authenticate,
 )
 from accounts.keys import API_KEY_PREFIX, api_key_is_well_formed
@@ -45,17 +46,25 @@ def _presented_key(request: Request) -> str | None:
     return None
 
 
+def _bearer_key(request: Request) -> str | None:
+    """The presented key, None when there is none; a malformed one is refused here."""
+    raw_key = _presented_key(request)
+    if raw_key is not None and not api_key_is_well_formed(raw_key):
+        raise AuthenticationFailed(MALFORMED_BEARER_KEY, code="invalid_api_key")
+    return raw_key
+
+
 class BearerApiKeyAuthentication(BaseAuthentication):
     """An API key sent as `Authorization: Bearer sk-...` (or as the Basic auth password)."""
 
     def authenticate(self, request: Request) -> tuple[User, ApiKey] | None:
-        raw_key = _presented_key(request)
-        if raw_key is None:
-            return None
-        if not api_key_is_well_formed(raw_key):
-            raise AuthenticationFailed(MALFORMED_BEARER_KEY, code="invalid_api_key")
+        raw_key = _bearer_key(request)
         # Revoked, expired, owner disabled; a trusted front end's person (issue 16).
-        return api_key_authenticate(request, raw_key)
+        return api_key_authenticate(request, raw_key) if raw_key is not None else None
+
+    async def aauthenticate(self, request: Request) -> tuple[User, ApiKey] | None:
+        raw_key = _bearer_key(request)
+        return await api_key_aauthenticate(request, raw_key) if raw_key is not None else None
 
     def authenticate_header(self, request: Request) -> str:
         return BEARER_CHALLENGE
@@ -65,12 +74,18 @@ class CompatJWTAuthentication(GatewayJWTAuthentication):
     """The native Bearer JWT, stepping aside for Basic auth and Bearer keys."""
 
     def authenticate(self, request: Request):
-        header = get_authorization_header(request).split()
-        if not header or header[0].lower() != b"bearer":
-            return None
-        if len(header) == 2 and header[1].startswith(API_KEY_PREFIX.encode()):
-            return None
-        return super().authenticate(request)
+        return super().authenticate(request) if _bearer_token(request) else None
+
+    async def aauthenticate(self, request: Request):
+        return await super().aauthenticate(request) if _bearer_token(request) else None
+
+
+def _bearer_token(request: Request) -> bool:
+    """Whether the Authorization header is a Bearer credential that is not an `sk-` key."""
+    header = get_authorization_header(request).split()
+    if not header or header[0].lower() != b"bearer":
+        return False
+    return not (len(header) == 2 and header[1].startswith(API_KEY_PREFIX.encode()))
 
 
 # The first class's challenge is the one a 401 carries: OpenAI clients send Bearer.

@@ -152,6 +152,11 @@ if _db_engine.endswith("postgresql"):
             # again. Giving up after 10 s lets the next request start a fresh attempt.
             "reconnect_timeout": env_float("DB_POOL_RECONNECT_TIMEOUT", 10.0, minimum=1.0),
         }
+# The statements every request makes outside a transaction (authentication's lookup, a
+# stateless turn's ledger row) run on the event loop through psycopg's async pool of up to
+# DB_ASYNC_POOL_MAX_SIZE connections per process, instead of a thread hop (core/async_db.py).
+DB_ASYNC_QUERIES = _db_engine.endswith("postgresql") and env_bool("DB_ASYNC_QUERIES", True)
+DB_ASYNC_POOL_MAX_SIZE = env_int("DB_ASYNC_POOL_MAX_SIZE", 10, minimum=1)
 
 _redis_url = env_str("REDIS_URL", "")
 if not _redis_url:

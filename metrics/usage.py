@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from core.async_db import aexecute
 from core.request_context import current_request_id
-from core.rows import insert_instance
+from core.rows import insert_instance, insert_statement, inserted
 from metrics import recorders, store
 from metrics.models import Api, Outcome, UsageRecord
 from metrics.usage_keys import usage_key
@@ -91,6 +92,15 @@ def ledger_write(entry: UsageEntry) -> UsageRecord:
     """Insert the entry's ledger row (sync: runs inside the caller's transaction)."""
     row = entry.ledger_row()
     insert_instance(row)  # every request writes one: an INSERT built once (core/rows.py)
+    return row
+
+
+async def ledger_awrite(entry: UsageEntry) -> UsageRecord:
+    """Insert the entry's ledger row as its own transaction, on the event loop (a stateless
+    turn's one statement: core/async_db.py)."""
+    row = entry.ledger_row()
+    await aexecute(*insert_statement(row))
+    inserted(row)
     return row
 
 

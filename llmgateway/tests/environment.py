@@ -19,6 +19,10 @@ TEST_DEFAULTS = {
     "JWT_SECRET": "test-only-jwt-secret-0123456789-abcdefghijklmnop",
     # Tests script the LLM classifier; the pre-router's own tests turn fast routing on.
     "ROUTER_ENABLED": "0",
+    # In-process tests run each request inside the test's own transaction, which only the
+    # thread-side Django connection sees; live gateways (committed data) and the async
+    # pool's own tests turn the async path on (llmgateway/tests/live.py, core/tests).
+    "DB_ASYNC_QUERIES": "0",
 }
 
 for _name, _value in TEST_DEFAULTS.items():

@@ -95,6 +95,8 @@ def gateway_env(**overrides: str) -> dict[str, str]:
             "WEB_SEARCH_BACKEND": settings.WEB_SEARCH_BACKEND,
             "LOG_LEVEL": os.environ.get("LIVE_LOG_LEVEL", "INFO"),
             "PYTHONUNBUFFERED": "1",
+            # A live gateway sees committed data only, as in production.
+            "DB_ASYNC_QUERIES": "1",
         }
     )
     env.update(overrides)

@@ -3,7 +3,8 @@
 Every async ORM call is a hop to a worker thread, so each phase runs its statements
 together in one `sync_to_async` call inside a transaction: opening a turn (the stored
 conversation and its history, or a new conversation, and the question) and closing it (the
-answer and the usage ledger row) are one hop each.
+answer and the usage ledger row) are one hop each. A stateless turn's close is a single
+INSERT, which runs on the event loop instead (core/async_db.py).
 
 Opening a turn also hands the request's database connection back (to the pool, or closes
 it): the model then takes seconds, and a hundred waiting chats must not hold a hundred
@@ -30,7 +31,7 @@ from conversations.services import (
     title_from_content,
 )
 from core.timing import timed
-from metrics.usage import UsageEntry, ledger_write
+from metrics.usage import UsageEntry, ledger_awrite, ledger_write
 from routing.agent.runner import HISTORY_MAX_MESSAGES
 from routing.answer import Answer
 
@@ -48,9 +49,15 @@ async def turn_open(*, user, conversation_id, query: str) -> tuple[Conversation,
 async def turn_close(
     *, conversation: Conversation | None, answer: Answer | None, usage: UsageEntry, interrupted
 ) -> None:
-    """Store the answer (if any, in its conversation if it still exists) and the ledger row."""
+    """Store the answer (if any, in its conversation if it still exists) and the ledger row.
+
+    A stateless turn (/v1, /ollama) has only its ledger row: one INSERT, its own
+    transaction, on the event loop."""
     with timed("db"):
-        await sync_to_async(_turn_close)(conversation, answer, usage, interrupted)
+        if conversation is None:
+            await ledger_awrite(usage)
+        else:
+            await sync_to_async(_turn_close)(conversation, answer, usage, interrupted)
 
 
 def _turn_open(user, conversation_id, query: str) -> tuple[Conversation, list[dict]]:
@@ -73,14 +80,11 @@ def _turn_open(user, conversation_id, query: str) -> tuple[Conversation, list[di
 
 
 def _turn_close(
-    conversation: Conversation | None,
+    conversation: Conversation,
     answer: Answer | None,
     usage: UsageEntry,
     interrupted: bool,
 ) -> None:
-    if conversation is None:
-        ledger_write(usage)  # one INSERT is its own transaction (/v1 and /ollama turns)
-        return
     with transaction.atomic():
         if answer is not None:
             present = message_add_unless_deleted(

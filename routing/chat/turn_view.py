@@ -2,19 +2,18 @@
 
 What they share: the request timing (started before authentication, so `gateway` in
 Server-Timing covers the whole request), the rate-limit and budget headers once the turn
-was admitted, and a JSON body rendered on the event loop (core/views.py).
+was admitted, and DRF's `initial` (authentication's one query included) and the JSON body
+on the event loop (core/views.py).
 """
 
 from __future__ import annotations
 
-from adrf.views import APIView
-
 from core.timing import RequestTiming, timing_start
-from core.views import rendered_on_loop
+from core.views import LoopApiView, rendered_on_loop
 from routing.chat.turn import Turn
 
 
-class TurnApiView(APIView):
+class TurnApiView(LoopApiView):
     timing: RequestTiming
     turn: Turn | None = None
 

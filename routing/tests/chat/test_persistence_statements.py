@@ -5,6 +5,7 @@ transaction around a single INSERT."""
 from __future__ import annotations
 
 import pytest
+from asgiref.sync import async_to_sync
 
 from conversations.models import Message
 from metrics.models import UsageRecord
@@ -44,8 +45,12 @@ def test_closing_a_stored_turn(user, django_assert_num_queries):
 
 
 def test_closing_a_stateless_turn_is_one_insert(user, django_assert_num_queries):
+    # Through Django's connection here (DB_ASYNC_QUERIES off in-process); on the event loop
+    # it is the same statement (core/tests/test_async_db.py).
     with django_assert_num_queries(1) as captured:
-        persistence._turn_close(None, ANSWER, usage_for(user), False)
+        async_to_sync(persistence.turn_close)(
+            conversation=None, answer=ANSWER, usage=usage_for(user), interrupted=False
+        )
 
     assert statements(captured) == ["INSERT"]
     assert UsageRecord.objects.get().prompt_tokens == 9
