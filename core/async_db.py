@@ -41,7 +41,7 @@ from django.db.utils import DatabaseErrorWrapper
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from core.circuit import CircuitBreaker
-from core.db_backend.base import database_breaker
+from core.db_backend.base import BreakerWait, database_breaker, reporting_connection
 from core.rows import execute, fetch_all
 
 ALIAS = "default"
@@ -103,7 +103,7 @@ async def _pool() -> AsyncFailFastPool:
     breaker = database_breaker(ALIAS)
     pool = AsyncFailFastPool(
         kwargs=_connection_kwargs(django_connection.get_connection_params()),
-        connection_class=_reporting_connection(breaker),
+        connection_class=reporting_connection(breaker, psycopg.AsyncConnection),
         configure=_configure,
         check=_check_if_idle,
         min_size=1,
@@ -148,52 +148,18 @@ async def _check_if_idle(connection: psycopg.AsyncConnection) -> None:
         await AsyncConnectionPool.check_connection(connection)
 
 
-_connection_classes: dict[int, type[psycopg.AsyncConnection]] = {}
-
-
-def _reporting_connection(breaker: CircuitBreaker) -> type[psycopg.AsyncConnection]:
-    """An AsyncConnection class whose `connect` reports its outcome to `breaker` (as the
-    thread-side pool's connections do, core/db_backend/base.py)."""
-    if id(breaker) not in _connection_classes:
-
-        class ReportingAsyncConnection(psycopg.AsyncConnection):
-            @classmethod
-            async def connect(cls, *args, **kwargs):
-                try:
-                    connection = await super().connect(*args, **kwargs)
-                except psycopg.OperationalError as exc:
-                    breaker.record_failure(exc)
-                    raise
-                breaker.record_success()
-                return connection
-
-        _connection_classes[id(breaker)] = ReportingAsyncConnection
-    return _connection_classes[id(breaker)]
-
-
 class AsyncFailFastPool(AsyncConnectionPool):
     """An async pool whose waiting clients give up as soon as the breaker opens."""
 
     breaker: CircuitBreaker
-    # How often a waiting request looks at the breaker.
-    WAIT_SLICE_SECONDS = 0.2
 
     async def getconn(self, timeout: float | None = None):  # noqa: ASYNC109 (the pool's own signature)
-        timeout = self.timeout if timeout is None else timeout
-        deadline = time.monotonic() + timeout
+        wait = BreakerWait(self.breaker, self.timeout if timeout is None else timeout)
         while True:
-            if not self.breaker.allow():
-                raise psycopg.OperationalError("database unavailable (circuit open)")
-            remaining = deadline - time.monotonic()
             try:
-                return await super().getconn(
-                    timeout=max(0.01, min(remaining, self.WAIT_SLICE_SECONDS))
-                )
+                return await super().getconn(timeout=wait.next_slice())
             except PoolTimeout:
-                if remaining <= self.WAIT_SLICE_SECONDS:
-                    raise PoolTimeout(
-                        f"couldn't get a connection after {timeout:.2f} sec"
-                    ) from None
+                wait.sliced_out()
 
     async def putconn(self, conn: psycopg.AsyncConnection) -> None:
         conn._gateway_idle_since = time.monotonic()  # read by _check_if_idle

@@ -12,6 +12,9 @@ A background connect every DB_BREAKER_COOLDOWN closes it again.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TypeVar
 
 import psycopg
 from django.conf import settings
@@ -19,6 +22,8 @@ from django.db.backends.postgresql import base
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from core.circuit import CircuitBreaker
+
+C = TypeVar("C", bound=psycopg.Connection | psycopg.AsyncConnection)
 
 _breakers: dict[str, CircuitBreaker] = {}
 
@@ -42,7 +47,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         pool_options = self.settings_dict["OPTIONS"].get("pool")
         if isinstance(pool_options, dict):
             # The pool's connects (in its own threads) report to the breaker too.
-            pool_options["connection_class"] = _reporting_connection(self.breaker)
+            pool_options["connection_class"] = reporting_connection(
+                self.breaker, psycopg.Connection
+            )
 
     @property
     def pool(self) -> ConnectionPool | None:
@@ -70,46 +77,80 @@ class DatabaseWrapper(base.DatabaseWrapper):
         psycopg.connect(**self.get_connection_params()).close()
 
 
-_connection_classes: dict[int, type[psycopg.Connection]] = {}
+_connection_classes: dict[tuple[int, type], type] = {}
 
 
-def _reporting_connection(breaker: CircuitBreaker) -> type[psycopg.Connection]:
-    """A psycopg Connection class whose `connect` reports its outcome to `breaker`."""
-    if id(breaker) not in _connection_classes:
+def reporting_connection(breaker: CircuitBreaker, base_class: type[C]) -> type[C]:
+    """A subclass of psycopg's `Connection` or `AsyncConnection` whose `connect` reports
+    its outcome to `breaker` (the async pool's connects count too, core/async_db.py)."""
+    key = (id(breaker), base_class)
+    if key not in _connection_classes:
+        if issubclass(base_class, psycopg.AsyncConnection):
 
-        class ReportingConnection(psycopg.Connection):
-            @classmethod
-            def connect(cls, *args, **kwargs):
-                try:
-                    connection = super().connect(*args, **kwargs)
-                except psycopg.OperationalError as exc:
-                    breaker.record_failure(exc)
-                    raise
-                breaker.record_success()
-                return connection
+            class Reporting(base_class):
+                @classmethod
+                async def connect(cls, *args, **kwargs):
+                    with reported_to(breaker):
+                        return await super().connect(*args, **kwargs)
 
-        _connection_classes[id(breaker)] = ReportingConnection
-    return _connection_classes[id(breaker)]
+        else:
+
+            class Reporting(base_class):
+                @classmethod
+                def connect(cls, *args, **kwargs):
+                    with reported_to(breaker):
+                        return super().connect(*args, **kwargs)
+
+        _connection_classes[key] = Reporting
+    return _connection_classes[key]
+
+
+@contextmanager
+def reported_to(breaker: CircuitBreaker) -> Iterator[None]:
+    """A connect's outcome, told to the breaker: a refused connect counts as a failure."""
+    try:
+        yield
+    except psycopg.OperationalError as exc:
+        breaker.record_failure(exc)
+        raise
+    breaker.record_success()
+
+
+class BreakerWait:
+    """A wait for a pooled connection, cut into slices between which the breaker is read,
+    so a waiting request gives up as soon as it opens (both pools' `getconn`)."""
+
+    # How often a waiting request looks at the breaker.
+    SLICE_SECONDS = 0.2
+
+    def __init__(self, breaker: CircuitBreaker, timeout: float) -> None:
+        self.breaker = breaker
+        self.timeout = timeout
+        self.deadline = time.monotonic() + timeout
+        self.remaining = timeout
+
+    def next_slice(self) -> float:
+        """How long the next try may wait; raises at once while the breaker is open."""
+        if not self.breaker.allow():
+            raise psycopg.OperationalError("database unavailable (circuit open)")
+        self.remaining = self.deadline - time.monotonic()
+        return max(0.01, min(self.remaining, self.SLICE_SECONDS))
+
+    def sliced_out(self) -> None:
+        """A slice passed without a connection: raises once the whole timeout has."""
+        if self.remaining <= self.SLICE_SECONDS:
+            raise PoolTimeout(f"couldn't get a connection after {self.timeout:.2f} sec") from None
 
 
 class FailFastPool(ConnectionPool):
     """A pool whose waiting clients give up as soon as the breaker opens."""
 
     breaker: CircuitBreaker
-    # How often a waiting request looks at the breaker.
-    WAIT_SLICE_SECONDS = 0.2
 
     def getconn(self, timeout: float | None = None):
-        timeout = self.timeout if timeout is None else timeout
-        deadline = time.monotonic() + timeout
+        wait = BreakerWait(self.breaker, self.timeout if timeout is None else timeout)
         while True:
-            if not self.breaker.allow():
-                raise psycopg.OperationalError("database unavailable (circuit open)")
-            remaining = deadline - time.monotonic()
             try:
-                return super().getconn(timeout=max(0.01, min(remaining, self.WAIT_SLICE_SECONDS)))
+                return super().getconn(timeout=wait.next_slice())
             except PoolTimeout:
-                if remaining <= self.WAIT_SLICE_SECONDS:
-                    raise PoolTimeout(
-                        f"couldn't get a connection after {timeout:.2f} sec"
-                    ) from None
+                wait.sliced_out()
