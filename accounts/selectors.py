@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.db import connections
 from django.db.models import QuerySet
 
 from accounts.budget import BudgetUse, budget_usage
@@ -91,7 +92,7 @@ def user_get_by_id(user_id: Any) -> User | None:
         user_id = uuid.UUID(str(user_id))
     except ValueError:
         return None
-    return _user_from(fetch_all(_user_lookup_sql(), [user_id]))
+    return _user_from(fetch_all(_user_lookup_sql(), [_user_id_param(user_id)]))
 
 
 async def user_aget_by_id(user_id: Any) -> User | None:
@@ -100,7 +101,13 @@ async def user_aget_by_id(user_id: Any) -> User | None:
         user_id = uuid.UUID(str(user_id))
     except ValueError:
         return None
-    return _user_from(await afetch_all(_user_lookup_sql(), [user_id]))
+    return _user_from(await afetch_all(_user_lookup_sql(), [_user_id_param(user_id)]))
+
+
+def _user_id_param(user_id: uuid.UUID) -> Any:
+    """The id as the database takes it: a UUID for PostgreSQL, hex text for SQLite (whose
+    driver cannot bind a UUID)."""
+    return User._meta.pk.get_db_prep_value(user_id, connections["default"])
 
 
 def _user_from(rows: list[tuple]) -> User | None:

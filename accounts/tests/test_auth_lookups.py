@@ -4,7 +4,11 @@ ORM's converters would give, as saved instances, in one query each."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -17,6 +21,8 @@ from accounts.services import api_key_create
 from core.rows import fetch_all
 
 pytestmark = pytest.mark.django_db
+
+BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 def assert_same_fields(loaded, expected) -> None:
@@ -117,3 +123,41 @@ NOBODY = "00000000-0000-0000-0000-000000000000"
 @pytest.mark.parametrize("user_id", ["not-a-uuid", None, 42, NOBODY])
 def test_an_id_that_names_nobody_finds_nobody(user, user_id):
     assert user_get_by_id(user_id) is None
+
+
+SQLITE_CHECK = """
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+from accounts.models import User
+from accounts.services import api_key_create
+user = User.objects.create_user(username="lite", email="lite@example.com", password="Sup3r-secret!")
+jwt = APIClient()
+jwt.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+key = APIClient()
+key.credentials(HTTP_X_API_KEY=api_key_create(user=user, name="lite").raw_key)
+print(jwt.get("/api/user/me").status_code, key.get("/api/user/me").status_code)
+"""
+
+
+@pytest.mark.slow
+def test_both_lookups_work_on_sqlite_the_default_for_local_runs(tmp_path):
+    """SQLite's driver cannot bind a UUID: the user's id goes in as the field prepares it."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'local.sqlite3'}",
+        "DEBUG": "1",
+        "ALLOWED_HOSTS": "testserver",  # the test client's host name
+    }
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v0"], cwd=BASE_DIR, env=env, check=True, timeout=300)
+    result = subprocess.run(
+        [*manage, "shell", "-c", SQLITE_CHECK],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == ["200", "200"], result.stdout + result.stderr
