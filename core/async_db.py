@@ -37,12 +37,13 @@ import psycopg
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connections
+from django.db.models import Model
 from django.db.utils import DatabaseErrorWrapper
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from core.circuit import CircuitBreaker
 from core.db_backend.base import BreakerWait, database_breaker, reporting_connection
-from core.rows import execute, fetch_all
+from core.rows import execute, fetch_all, insert_statement, inserted
 
 ALIAS = "default"
 APPLICATION_NAME = "llm-gateway async"
@@ -85,6 +86,12 @@ async def aexecute(sql: str, params: Sequence[Any]) -> None:
         pool = await _pool()
         async with pool.connection() as connection:
             await connection.execute(sql, params)
+
+
+async def ainsert_instance(instance: Model) -> None:
+    """`core.rows.insert_instance` as its own transaction, on the event loop."""
+    await aexecute(*insert_statement(instance))
+    inserted(instance)
 
 
 async def close_pool() -> None:

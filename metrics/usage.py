@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from core.async_db import aexecute
+from core.async_db import ainsert_instance
 from core.request_context import current_request_id
-from core.rows import insert_instance, insert_statement, inserted
+from core.rows import insert_instance
 from metrics import recorders, store
 from metrics.models import Api, Outcome, UsageRecord
 from metrics.usage_keys import usage_key
@@ -99,8 +99,7 @@ async def ledger_awrite(entry: UsageEntry) -> UsageRecord:
     """Insert the entry's ledger row as its own transaction, on the event loop (a stateless
     turn's one statement: core/async_db.py)."""
     row = entry.ledger_row()
-    await aexecute(*insert_statement(row))
-    inserted(row)
+    await ainsert_instance(row)
     return row
 
 
