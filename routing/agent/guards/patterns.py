@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from routing.agent.guards.prefilter import Needs, has_required_literals, required_literals
+from routing.agent.guards.prefilter import Needs, required_literals
 
 Category = Literal["prompt_injection", "harmful_content"]
 
@@ -66,16 +66,9 @@ class GuardPattern:
     regex: re.Pattern[str]
     variant: Literal["text", "squashed"] = "text"
     unless: re.Pattern[str] | None = None
-    # Literal sets every match contains (one member of each): checked before the regex.
+    # Literal sets every match contains (one member of each): the guard's prefilter
+    # (prefilter.Prefilter, for all patterns at once) runs the regex only where they occur.
     needs: Needs = ()
-
-    def may_match(self, candidate: str) -> bool:
-        """The prefilter for this pattern alone: False when the regex cannot match
-        `candidate` (the guard asks `prefilter.Prefilter` for all patterns at once)."""
-        return has_required_literals(self.needs, candidate)
-
-    def matches(self, candidate: str) -> bool:
-        return self.may_match(candidate) and self.regex.search(candidate) is not None
 
 
 def _p(name: str, category: Category, regex: str, variant="text", unless=None) -> GuardPattern:
