@@ -14,7 +14,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from core.serializers import NoUnknownFieldsMixin, StrictCharField, StrictUUIDField
+from core.serializers import BoundOnce, NoUnknownFieldsMixin, StrictCharField, StrictUUIDField
 from routing.answer import Answer
 
 MAX_PRIOR_MESSAGES = 100
@@ -94,6 +94,10 @@ class _ChatReply:
         return getattr(self._answer, name)
 
 
+CHAT_REQUEST = BoundOnce(ChatRequestSerializer)
+_CHAT_RESPONSE = BoundOnce(ChatResponseSerializer)
+
+
 def chat_response_body(turn, answer: Answer) -> dict:
     """The ChatResponse of `answer` in `turn`: the JSON body, the `done` event, the cache."""
-    return ChatResponseSerializer(_ChatReply(turn, answer)).data
+    return _CHAT_RESPONSE.represent(_ChatReply(turn, answer))

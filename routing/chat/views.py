@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from accounts.models import ApiKey
 from routing.chat.schema import chat_schema, chat_stream_schema
-from routing.chat.serializers import ChatRequestSerializer, chat_response_body
+from routing.chat.serializers import CHAT_REQUEST, chat_response_body
 from routing.chat.streaming import chat_stream
 from routing.chat.turn import AgentEngine, Turn, TurnRequest, turn_admit, turn_answer
 from routing.chat.turn_view import TurnApiView
@@ -26,9 +26,7 @@ class _ChatApiBase(TurnApiView):
 
     async def admit(self, request: Request) -> Turn:
         """Validate (a bad request costs no quota), then admit the turn."""
-        serializer = ChatRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = CHAT_REQUEST.validate(request.data)
         self.turn = await turn_admit(
             TurnRequest(
                 user=request.user,
