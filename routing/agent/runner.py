@@ -27,7 +27,7 @@ from metrics.models import Outcome
 from routing.agent.deadline import Deadline
 from routing.agent.graph import get_graph, run_config
 from routing.answer import Answer, source_of
-from routing.ollama.chat_models import FINAL_ANSWER_TAG, FINAL_TEXT_KEY
+from routing.ollama.chat_models import FINAL_ANSWER_TAG, FINAL_TEXT_KEY, streaming_config
 
 # Prior turns kept as context: enough for follow-ups, small enough for a 3B model's window.
 # The turn loads no more than this from a stored conversation.
@@ -148,7 +148,7 @@ async def stream_agent(
     announced = False
     parts = get_graph().astream(
         initial_state(query, history),
-        run_config(),
+        streaming_config(run_config()),
         stream_mode=["messages", "custom", "updates", "values"],
         subgraphs=True,
     )

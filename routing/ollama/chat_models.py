@@ -28,10 +28,10 @@ import httpx
 from django.conf import settings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.runnables import Runnable
+from langchain_core.runnables import Runnable, RunnableBinding, RunnableConfig
 from langchain_core.runnables.config import ensure_config, merge_configs
 from langchain_ollama import ChatOllama
-from langgraph.config import get_stream_writer
+from langgraph.config import get_config, get_stream_writer
 from pydantic import BaseModel
 
 from routing.ollama.errors import (
@@ -53,8 +53,12 @@ from routing.ollama.transport import AiohttpTransport
 
 # Tag on the LLM calls whose tokens are the final answer; stream_agent forwards only these.
 FINAL_ANSWER_TAG = "final_answer"
-# Custom stream events carrying final-answer text no LLM produced (a note, a fallback).
+# Custom stream events carrying final-answer text: the chunks of a final-answer call, or
+# text no LLM produced (a note, a fallback).
 FINAL_TEXT_KEY = "final_text"
+# Set in a run's `configurable` by whoever streams the final answer to a client
+# (`streaming_config`): final-answer calls then stream their tokens as FINAL_TEXT_KEY events.
+STREAM_FINAL_KEY = "stream_final_answer"
 # Low but not zero: answers stay focused, and an output-guard retry can still differ.
 TEMPERATURE = 0.2
 
@@ -83,6 +87,41 @@ class OllamaChat(ChatOllama):
     async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs):
         kwargs.setdefault("stream", False)
         return await super()._agenerate(messages, stop, run_manager, **kwargs)
+
+    async def areply(
+        self,
+        messages: list[BaseMessage],
+        *,
+        on_text: Callable[[str], None] | None = None,
+        **kwargs: Any,
+    ) -> AIMessage:
+        """One call as `ainvoke` answers it, without LangChain's run machinery.
+
+        `ainvoke` wraps the client's own call in a callback manager, run ids and a task per
+        callback event even when nobody listens: about half of the CPU of a call, and two
+        calls make a chat. This is langchain-ollama's own request and reply parsing, with
+        the reply's metadata merged as `ainvoke` merges it. `on_text` streams the reply and
+        is given each chunk's text as it arrives; without it, one JSON reply is parsed.
+        """
+        if on_text is None:
+            result = await self._agenerate(messages, **kwargs)
+            generation = result.generations[0]
+        else:
+            generation = None
+            async for chunk in self._astream(messages, **kwargs):
+                if chunk.text:
+                    on_text(chunk.text)
+                generation = chunk if generation is None else generation + chunk
+            if generation is None:
+                raise ValueError(EMPTY_STREAM_MESSAGE)
+        message = generation.message
+        return AIMessage(
+            content=message.content,
+            usage_metadata=message.usage_metadata,
+            tool_calls=getattr(message, "tool_calls", []),
+            additional_kwargs=message.additional_kwargs,
+            response_metadata={**(generation.generation_info or {}), **message.response_metadata},
+        )
 
 
 def build_ollama(model: str, base_url: str | None = None) -> BaseChatModel:
@@ -199,6 +238,10 @@ async def call(runnable: Runnable, messages: list[BaseMessage], *, model: str) -
     async def attempt(url: str, tracker: FirstTokenTracker) -> AIMessage:
         on_backend = _on_backend(runnable, url) or runnable
         async with asyncio.timeout(timeout):
+            if direct := _direct(on_backend):
+                client, kwargs, final = direct
+                on_text = _final_text_stream(tracker) if final else None
+                return await client.areply(messages, on_text=on_text, **kwargs)
             # The tracker joins the run's own callbacks (a config passed to the binding
             # would replace them, and with them the streaming of the final answer).
             config = merge_configs(ensure_config(), {"callbacks": [tracker]})
@@ -224,6 +267,46 @@ async def call(runnable: Runnable, messages: list[BaseMessage], *, model: str) -
     if message.response_metadata.get("done") is not True:
         raise OllamaUnreachable(f"{model} ended its stream early", model=model)
     return message
+
+
+def _direct(runnable: Runnable) -> tuple[OllamaChat, dict[str, Any], bool] | None:
+    """(client, call arguments, final answer?) of a runnable `OllamaChat.areply` can run:
+    a plain, structured or final-answer client. Tool-bound clients keep `ainvoke` (the
+    creative agent's tool loop streams through LangGraph's message handler), and so do the
+    scripted models tests inject."""
+    if isinstance(runnable, OllamaChat):
+        return runnable, {}, False
+    if (
+        isinstance(runnable, RunnableBinding)
+        and isinstance(runnable.bound, OllamaChat)
+        and "tools" not in runnable.kwargs
+    ):
+        final = FINAL_ANSWER_TAG in (runnable.config.get("tags") or ())
+        return runnable.bound, dict(runnable.kwargs), final
+    return None
+
+
+def _final_text_stream(tracker: FirstTokenTracker) -> Callable[[str], None] | None:
+    """Where a final-answer call sends its tokens: the run's stream when the run streams
+    its final answer to a client, else nowhere (one JSON reply is parsed instead)."""
+    try:
+        streaming = get_config().get("configurable", {}).get(STREAM_FINAL_KEY)
+    except RuntimeError:
+        return None  # called outside a graph run (a node under unit test)
+    if not streaming:
+        return None
+    writer = get_stream_writer()
+
+    def on_text(text: str) -> None:
+        tracker.token_arrived()
+        writer({FINAL_TEXT_KEY: text})
+
+    return on_text
+
+
+def streaming_config(config: RunnableConfig) -> RunnableConfig:
+    """`config` for a run whose final answer streams to a client as it is written."""
+    return {**config, "configurable": {**config.get("configurable", {}), STREAM_FINAL_KEY: True}}
 
 
 def usage(*messages: AIMessage) -> dict[str, Any]:
