@@ -49,10 +49,14 @@ def test_validate_is_what_is_valid_gives():
     data = {"title": "  boxes ", "items": [{"name": "a"}]}
     fresh = OrderSerializer(data=data)
     assert fresh.is_valid()
-    assert ORDER.validate(data) == fresh.validated_data == {
-        "title": "boxes",
-        "items": [{"name": "a"}],
-    }
+    assert (
+        ORDER.validate(data)
+        == fresh.validated_data
+        == {
+            "title": "boxes",
+            "items": [{"name": "a"}],
+        }
+    )
 
 
 @pytest.mark.parametrize(
