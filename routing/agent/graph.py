@@ -1,12 +1,13 @@
 """The main graph: guards, the pre-router and classifier, four agents, retries, fallbacks (SPEC §8).
 
     START -> input_guard -blocked-> blocked_response -> END
-                         -safe-> pre_router -confident-> search | analysis | creative | general
-                                            -unsure-> classifier -> the same four agents
-                                                                   (creative <-> tools)
+                         -safe-> classifier -> search | analysis | creative | general
+                                               (creative <-> tools)
     agents -> output_guard -pass-> END | -retry-> classifier | -fallback-> fallback -> END
 
-Compiled once per process (`get_graph`); settings are read by the nodes at call time.
+The classifier asks the local pre-router first and the LLM only when it is unsure
+(nodes/classifier.py). Compiled once per process (`get_graph`); settings are read by the
+nodes at call time.
 """
 
 from __future__ import annotations
@@ -32,18 +33,17 @@ from routing.agent.nodes.fallback import fallback
 from routing.agent.nodes.general import general_agent
 from routing.agent.nodes.input_guard import input_guard
 from routing.agent.nodes.output_guard import output_guard, route_output
-from routing.agent.nodes.pre_router import pre_router
 from routing.agent.state import AgentState
 from routing.agent.subgraphs.analysis import build_analysis_subgraph
 from routing.agent.subgraphs.search import build_search_subgraph
 
 
-async def route_input(state: AgentState) -> Literal["blocked_response", "pre_router"]:
+async def route_input(state: AgentState) -> Literal["blocked_response", "classifier"]:
     """Router: refuse blocked input, route the rest."""
     blocked = state.get("is_blocked")
     if blocked is None:
         raise ValueError("input guard left no verdict")
-    return "blocked_response" if blocked else "pre_router"
+    return "blocked_response" if blocked else "classifier"
 
 
 async def route_intent(state: AgentState) -> Literal["search", "analysis", "creative", "general"]:
@@ -54,21 +54,11 @@ async def route_intent(state: AgentState) -> Literal["search", "analysis", "crea
     return intent
 
 
-async def route_fast(
-    state: AgentState,
-) -> Literal["search", "analysis", "creative", "general", "classifier"]:
-    """Router: the agent the pre-router chose when it decided alone, else the LLM classifier."""
-    if state.get("router") == "fast":
-        return await route_intent(state)
-    return "classifier"
-
-
 def build_graph() -> CompiledStateGraph:
     """Assemble and compile the agent graph."""
     builder = StateGraph(AgentState)
     builder.add_node("input_guard", input_guard)
     builder.add_node("blocked_response", blocked_response)
-    builder.add_node("pre_router", pre_router)
     builder.add_node("classifier", classifier)
     builder.add_node("search", build_search_subgraph())
     builder.add_node("analysis", build_analysis_subgraph())
@@ -81,7 +71,6 @@ def build_graph() -> CompiledStateGraph:
     builder.add_edge(START, "input_guard")
     builder.add_conditional_edges("input_guard", route_input)
     builder.add_edge("blocked_response", END)
-    builder.add_conditional_edges("pre_router", route_fast)
     builder.add_conditional_edges("classifier", route_intent)
     for agent in ("search", "analysis", "general"):
         builder.add_edge(agent, "output_guard")
@@ -103,8 +92,8 @@ def get_graph() -> CompiledStateGraph:
 def run_config() -> RunnableConfig:
     """Per-run config: a step limit a little above the longest legal run, so a routing bug
     fails fast instead of looping. An attempt is at most classifier + creative/tools
-    rounds + the final creative call + output guard; add the input guard, the pre-router,
-    the fallback, LangGraph's input step and a margin."""
+    rounds + the final creative call + output guard; add the input guard, the
+    fallback, LangGraph's input step and a margin."""
     per_attempt = 2 * MAX_TOOL_ROUNDS + 3
     return {"recursion_limit": 9 + (settings.OUTPUT_MAX_RETRIES + 1) * per_attempt}
 

@@ -112,11 +112,11 @@ def to_answer(state: dict[str, Any]) -> Answer:
 
 
 def routing_of(update: dict[str, Any]) -> dict[str, Any] | None:
-    """The routing in a node update: the classifier's, or the pre-router's when it decided."""
-    for node in ("pre_router", "classifier"):
-        routed = update.get(node)
-        if isinstance(routed, dict) and "intent" in routed:
-            return routed
+    """The routing in a node update: the classifier node's (the pre-router's when it decided
+    alone, else the LLM's)."""
+    routed = update.get("classifier")
+    if isinstance(routed, dict) and "intent" in routed:
+        return routed
     return None
 
 

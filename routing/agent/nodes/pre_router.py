@@ -1,9 +1,10 @@
 """Pre-router: a local classifier routes the clear queries without the LLM classifier.
 
-About a tenth of a millisecond of CPU, no network. When its calibrated confidence reaches
-the threshold (and ROUTER_ENABLED), it sets the routing itself (`router: "fast"`) and the
-graph goes straight to the agent; otherwise it only leaves its guess in the state
-(`pre_route`, used by the classifier's heuristic fallback) and the LLM classifier decides.
+The first step of the classifier node (`nodes/classifier.py`). About a tenth of a
+millisecond of CPU, no network. When its calibrated confidence reaches the threshold (and
+ROUTER_ENABLED), it sets the routing itself (`router: "fast"`) and the graph goes straight
+to the agent; otherwise it only leaves its guess in the state (`pre_route`, used by the
+classifier's heuristic fallback) and the LLM classifier decides.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from routing.agent.state import AgentState
 
 
 async def pre_router(state: AgentState) -> dict[str, Any]:
-    """Graph node: predict intent and complexity; decide alone when confident enough."""
+    """Predict intent and complexity; decide alone when confident enough (a state update)."""
     model = get_model()
     guess = model.predict(state["query"])
     update: dict[str, Any] = {"pre_route": guess.as_dict()}

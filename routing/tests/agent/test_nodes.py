@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage, ToolMessage
 
-from routing.agent.graph import route_fast, route_input, route_intent
+from routing.agent.graph import route_input, route_intent
 from routing.agent.nodes.creative import route_creative, tool_sources
 from routing.agent.nodes.fallback import fallback
 from routing.agent.nodes.output_guard import is_acceptable, output_guard, route_output
@@ -67,9 +67,7 @@ async def test_routers_raise_on_impossible_states():
 
 async def test_routers_route():
     assert await route_input({"is_blocked": True}) == "blocked_response"
-    assert await route_input({"is_blocked": False}) == "pre_router"
-    assert await route_fast({"router": "fast", "intent": "search"}) == "search"
-    assert await route_fast({"pre_route": {"intent": "search"}}) == "classifier"
+    assert await route_input({"is_blocked": False}) == "classifier"
     assert await route_intent({"intent": "analysis"}) == "analysis"
     assert await route_output({"output_quality": "retry"}) == "retry"
     calling = AIMessage(content="", tool_calls=[tool_call("calculate", expression="1")])
