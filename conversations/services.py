@@ -2,16 +2,22 @@
 
 All are sync: the chat turn runs each of its phases in one thread hop
 (routing/chat/persistence.py), and the REST API calls them directly.
+
+The writes every chat makes (its conversation, its question and answer, the activity
+UPDATE after each) use statements built once (core/rows.py) instead of `save()` and
+`update()`, which compiled the same SQL on every call: about 0.2 ms of CPU per statement.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Case, F, QuerySet, Value, When
+from django.db import connections, transaction
+from django.db.models import QuerySet
 
 from conversations.models import TITLE_LENGTH, Conversation, Message, MessageRole
+from core.rows import execute, insert_instance, quoted_column, quoted_table
 
 TITLE_MAX_LENGTH = Conversation._meta.get_field("title").max_length
 
@@ -24,6 +30,20 @@ def title_from_content(content: str) -> str:
 def conversation_create(*, user, title: str = "") -> Conversation:
     """A new conversation; an empty title is filled in from the first question."""
     return Conversation.objects.create(user=user, title=title.strip()[:TITLE_MAX_LENGTH])
+
+
+def conversation_start(*, user, question: str) -> tuple[Conversation, Message]:
+    """A new conversation holding its first question, titled by it: two INSERTs.
+
+    The conversation is born with the question's title and (within microseconds) its time,
+    so no activity UPDATE follows, as it does for `conversation_create` + `message_add`.
+    """
+    conversation = Conversation(user=user, title=title_from_content(question)[:TITLE_MAX_LENGTH])
+    message = _new_message(conversation, MessageRole.USER, question)
+    with transaction.atomic(savepoint=False):
+        insert_instance(conversation)
+        insert_instance(message)
+    return conversation, message
 
 
 def conversation_rename(*, conversation: Conversation, title: str) -> Conversation:
@@ -62,22 +82,37 @@ def _new_message(conversation: Conversation, role: str, content: str, **routing)
     return Message(conversation=conversation, role=role, content=content, **routing)
 
 
-def _activity_update(conversation: Conversation, message: Message) -> dict[str, Any]:
-    """Fields for the one UPDATE after a message: activity time, and the title if still empty.
-
-    The title is set in SQL (`CASE WHEN title = ''`) so a rename that raced ahead wins.
-    The in-memory `conversation` is brought up to date as well.
+def _touch(conversation: Conversation, message: Message) -> bool:
+    """The one UPDATE after a message: activity time, and the title if still empty (set in
+    SQL, `CASE WHEN title = ''`, so a rename that raced ahead wins). It locks the row, so a
+    concurrent delete waits for the caller's transaction. False when the conversation is
+    gone. The in-memory `conversation` is brought up to date as well.
     """
-    fields: dict[str, Any] = {
-        "last_activity_at": message.created_at,
-        "updated_at": message.created_at,
-    }
     conversation.last_activity_at = conversation.updated_at = message.created_at
     title = title_from_content(message.content) if message.role == MessageRole.USER else ""
+    connection = connections["default"]
+    when = Conversation._meta.get_field("updated_at").get_db_prep_value(
+        message.created_at, connection
+    )
+    pk = Conversation._meta.pk.get_db_prep_value(conversation.pk, connection)
     if title:
-        fields["title"] = Case(When(title="", then=Value(title)), default=F("title"))
         conversation.title = conversation.title or title
-    return fields
+        return execute(_touch_sql(titled=True), [when, when, title, pk]) > 0
+    return execute(_touch_sql(titled=False), [when, when, pk]) > 0
+
+
+@functools.cache
+def _touch_sql(*, titled: bool) -> str:
+    column = functools.partial(quoted_column, Conversation)
+    assignments = [f"{column('last_activity_at')} = %s", f"{column('updated_at')} = %s"]
+    if titled:
+        title = column("title")
+        assignments.append(f"{title} = CASE WHEN {title} = '' THEN %s ELSE {title} END")
+    # Only the model's own quoted names go into the text; values are parameters.
+    return (
+        f"UPDATE {quoted_table(Conversation)} SET {', '.join(assignments)} "  # noqa: S608
+        f"WHERE {column('id')} = %s"
+    )
 
 
 def message_add(
@@ -108,10 +143,8 @@ def message_add(
         interrupted=interrupted,
     )
     with transaction.atomic(savepoint=False):
-        message.save(force_insert=True)
-        Conversation.objects.filter(pk=conversation.pk).update(
-            **_activity_update(conversation, message)
-        )
+        insert_instance(message)
+        _touch(conversation, message)
     return message
 
 
@@ -131,11 +164,8 @@ def message_add_unless_deleted(
     """
     message = _new_message(conversation, role, content, **routing)
     with transaction.atomic(savepoint=False):
-        message.save(force_insert=True)
-        updated = Conversation.objects.filter(pk=conversation.pk).update(
-            **_activity_update(conversation, message)
-        )
-        if not updated:
+        insert_instance(message)
+        if not _touch(conversation, message):
             Message.objects.filter(pk=message.pk).delete()
             return None
     return message

@@ -87,10 +87,12 @@ def fetch_all(sql: str, params: Sequence[Any], using: str = "default") -> list[t
         return cursor.fetchall()
 
 
-def execute(sql: str, params: Sequence[Any], using: str = "default") -> None:
-    """One statement on Django's connection (the caller's thread and transaction)."""
+def execute(sql: str, params: Sequence[Any], using: str = "default") -> int:
+    """One statement on Django's connection (the caller's thread and transaction); the
+    number of rows it changed."""
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 def insert_instance(instance: Model, using: str = "default") -> None:

@@ -11,6 +11,7 @@ from conversations.models import Conversation, Message
 from conversations.selectors import ConversationNotFound, conversation_get_for_user
 from conversations.services import (
     conversation_create,
+    conversation_start,
     message_add,
     message_add_unless_deleted,
 )
@@ -91,6 +92,17 @@ def test_it_stores_an_assistant_message_and_bumps_activity(user):
     conversation_row = Conversation.objects.get(id=conversation.id)
     assert conversation_row.last_activity_at == message.created_at
     assert conversation_row.title == ""
+
+
+def test_a_conversation_starts_with_its_question_as_title_and_activity(user):
+    conversation, question = conversation_start(user=user, question=QUESTION)
+
+    stored = Conversation.objects.get(id=conversation.id)
+    assert stored.user_id == user.id
+    assert stored.title == conversation.title == QUESTION[:30].rstrip()
+    assert list(stored.messages.values_list("role", "content")) == [("user", QUESTION)]
+    # Born in the same instant as its question (two INSERTs, no UPDATE), to the microsecond.
+    assert abs(stored.last_activity_at - question.created_at).total_seconds() < 1
 
 
 def test_it_refuses_an_unknown_role(user):

@@ -24,11 +24,10 @@ from django.db import connection, transaction
 from conversations.models import Conversation, MessageRole
 from conversations.selectors import conversation_get_for_user, history_for_conversation
 from conversations.services import (
-    conversation_create,
+    conversation_start,
     conversation_still_exists,
     message_add,
     message_add_unless_deleted,
-    title_from_content,
 )
 from core.timing import timed
 from metrics.usage import UsageEntry, ledger_awrite, ledger_write
@@ -63,7 +62,7 @@ async def turn_close(
 def _turn_open(user, conversation_id, query: str) -> tuple[Conversation, list[dict]]:
     with transaction.atomic():
         if conversation_id is None:
-            conversation = conversation_create(user=user, title=title_from_content(query))
+            conversation, _ = conversation_start(user=user, question=query)
             history: list[dict] = []
         else:
             # Locked: a conversation deleted meanwhile is a 404, never a foreign-key
@@ -74,7 +73,7 @@ def _turn_open(user, conversation_id, query: str) -> tuple[Conversation, list[di
             history = history_for_conversation(
                 conversation=conversation, limit=HISTORY_MAX_MESSAGES
             )
-        message_add(conversation=conversation, role=MessageRole.USER, content=query)
+            message_add(conversation=conversation, role=MessageRole.USER, content=query)
     _release_connection()
     return conversation, history
 

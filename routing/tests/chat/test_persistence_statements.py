@@ -27,10 +27,31 @@ def statements(captured) -> list[str]:
 
 
 def test_opening_a_new_conversation(user, django_assert_num_queries):
-    with django_assert_num_queries(5) as captured:
-        persistence._turn_open(user, None, "A good name for a cat?")
+    with django_assert_num_queries(4) as captured:
+        conversation, history = persistence._turn_open(user, None, "A good name for a cat?")
 
-    assert statements(captured) == ["BEGIN", "INSERT", "INSERT", "UPDATE", "COMMIT"]
+    # Born with its question's title and time: no activity UPDATE.
+    assert statements(captured) == ["BEGIN", "INSERT", "INSERT", "COMMIT"]
+    assert history == []
+    conversation.refresh_from_db()
+    question = Message.objects.get(conversation=conversation)
+    assert (conversation.title, question.role, question.content) == (
+        "A good name for a cat?",
+        "user",
+        "A good name for a cat?",
+    )
+    assert conversation.last_activity_at <= question.created_at
+
+
+def test_opening_a_stored_conversation(user, django_assert_num_queries):
+    conversation, _ = persistence._turn_open(user, None, "A good name for a cat?")
+
+    with django_assert_num_queries(6) as captured:
+        _, history = persistence._turn_open(user, conversation.pk, "And for a dog?")
+
+    # The locked lookup, its history, the question and the activity UPDATE.
+    assert statements(captured) == ["BEGIN", "SELECT", "SELECT", "INSERT", "UPDATE", "COMMIT"]
+    assert [turn["content"] for turn in history] == ["A good name for a cat?"]
 
 
 def test_closing_a_stored_turn(user, django_assert_num_queries):

@@ -1,0 +1,62 @@
+"""The chat's conversation writes on SQLite, the default for local runs: they are
+statements built once (core/rows.py), whose values each field prepares for the backend."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+CHECK = """
+from accounts.services import user_create
+from conversations.models import Conversation
+from conversations.services import conversation_start, message_add, message_add_unless_deleted
+
+user = user_create(username="local", email="local@example.com", password="Local-passw0rd!")
+conversation, question = conversation_start(user=user, question="Why is the sky blue today?")
+answer = message_add(conversation=conversation, role="assistant", content="Scattering.")
+conversation.refresh_from_db()
+print("title", conversation.title)
+print("messages", conversation.messages.count())
+print("activity", conversation.last_activity_at == answer.created_at)
+follow_up = message_add(conversation=conversation, role="user", content="And at sunset?")
+conversation.refresh_from_db()
+print("kept", conversation.title)
+gone = Conversation.objects.create(user=user)
+stale = Conversation.objects.get(pk=gone.pk)
+gone.delete()
+print("deleted", message_add_unless_deleted(conversation=stale, role="assistant", content="x"))
+"""
+
+
+@pytest.mark.slow
+def test_the_chat_writes_work_on_sqlite(tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'local.sqlite3'}",
+        "DEBUG": "1",
+    }
+    manage = [sys.executable, "manage.py"]
+    base = str(settings.BASE_DIR)
+    subprocess.run([*manage, "migrate", "-v0"], cwd=base, env=env, check=True, timeout=300)
+    result = subprocess.run(
+        [*manage, "shell", "-c", CHECK],
+        cwd=base,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()[-5:]
+    assert lines == [
+        "title Why is the sky blue today?",
+        "messages 2",
+        "activity True",
+        "kept Why is the sky blue today?",
+        "deleted None",
+    ], result.stdout + result.stderr
