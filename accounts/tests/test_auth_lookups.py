@@ -4,11 +4,7 @@ ORM's converters would give, as saved instances, in one query each."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -19,10 +15,9 @@ from accounts.models import ApiKey, User
 from accounts.selectors import _key_lookup_sql, api_key_get_by_raw_key, user_get_by_id
 from accounts.services import api_key_create
 from core.rows import fetch_all
+from core.tests.sqlite_shell import run_on_fresh_sqlite
 
 pytestmark = pytest.mark.django_db
-
-BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 def assert_same_fields(loaded, expected) -> None:
@@ -142,22 +137,7 @@ print(jwt.get("/api/user/me").status_code, key.get("/api/user/me").status_code)
 @pytest.mark.slow
 def test_both_lookups_work_on_sqlite_the_default_for_local_runs(tmp_path):
     """SQLite's driver cannot bind a UUID: the user's id goes in as the field prepares it."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'local.sqlite3'}",
-        "DEBUG": "1",
-        "ALLOWED_HOSTS": "testserver",  # the test client's host name
-    }
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "-v0"], cwd=BASE_DIR, env=env, check=True, timeout=300)
-    result = subprocess.run(
-        [*manage, "shell", "-c", SQLITE_CHECK],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_on_fresh_sqlite(tmp_path, SQLITE_CHECK)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-2:] == ["200", "200"], result.stdout + result.stderr

@@ -3,12 +3,9 @@ statements built once (core/rows.py), whose values each field prepares for the b
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
-from django.conf import settings
+
+from core.tests.sqlite_shell import run_on_fresh_sqlite
 
 CHECK = """
 from accounts.services import user_create
@@ -34,22 +31,7 @@ print("deleted", message_add_unless_deleted(conversation=stale, role="assistant"
 
 @pytest.mark.slow
 def test_the_chat_writes_work_on_sqlite(tmp_path):
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'local.sqlite3'}",
-        "DEBUG": "1",
-    }
-    manage = [sys.executable, "manage.py"]
-    base = str(settings.BASE_DIR)
-    subprocess.run([*manage, "migrate", "-v0"], cwd=base, env=env, check=True, timeout=300)
-    result = subprocess.run(
-        [*manage, "shell", "-c", CHECK],
-        cwd=base,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_on_fresh_sqlite(tmp_path, CHECK)
 
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()[-5:]
