@@ -38,7 +38,7 @@ def conversation_start(*, user, question: str) -> tuple[Conversation, Message]:
     The conversation is born with the question's title and (within microseconds) its time,
     so no activity UPDATE follows, as it does for `conversation_create` + `message_add`.
     """
-    conversation = Conversation(user=user, title=title_from_content(question)[:TITLE_MAX_LENGTH])
+    conversation = Conversation(user=user, title=title_from_content(question))
     message = _new_message(conversation, MessageRole.USER, question)
     with transaction.atomic(savepoint=False):
         insert_instance(conversation)

@@ -62,7 +62,7 @@ async def classifier(state: AgentState) -> dict[str, Any]:
     (the pre-router's alone on a confident first pass), and the pre-router's guess."""
     if "pre_route" in state:  # a retry, or a guess made before this node
         return await _llm_classification(state)
-    guess = await pre_router(state)
+    guess = pre_router(state)
     if guess.get("router") == "fast":
         return guess
     return {**guess, **await _llm_classification({**state, **guess})}

@@ -19,7 +19,7 @@ from routing.agent.router.recording import routing_record
 from routing.agent.state import AgentState
 
 
-async def pre_router(state: AgentState) -> dict[str, Any]:
+def pre_router(state: AgentState) -> dict[str, Any]:
     """Predict intent and complexity; decide alone when confident enough (a state update)."""
     model = get_model()
     guess = model.predict(state["query"])

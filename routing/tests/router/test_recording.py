@@ -34,7 +34,7 @@ def buffered() -> list[dict]:
 
 async def routed(query: str) -> dict:
     state = {"query": query, "history": [], "retry_count": 0}
-    state.update(await pre_router(state))
+    state.update(pre_router(state))
     if state.get("router") != "fast":
         state.update(await classifier(state))
     await drain()

@@ -71,7 +71,7 @@ async def test_a_retry_after_a_fast_route_asks_the_llm_classifier(script, fast_r
 async def test_unusable_classifier_output_falls_back_to_the_pre_routers_guess(script):
     script.add("I cannot classify this.", structured=True)
     state = {"query": "파이썬과 자바를 비교 분석해줘", "history": []}
-    state.update(await pre_router(state))
+    state.update(pre_router(state))
     update = await classifier(state)
     assert update["router"] == "heuristic"
     assert update["intent"] == state["pre_route"]["intent"] == "analysis"
@@ -79,14 +79,25 @@ async def test_unusable_classifier_output_falls_back_to_the_pre_routers_guess(sc
     assert update["confidence"] <= 0.3
 
 
+async def test_one_classifier_pass_guesses_first_and_falls_back_on_that_guess(script):
+    # The node as the graph runs it on a first pass: no guess yet in the state.
+    script.add("I cannot classify this.", structured=True)
+    state = {"query": "파이썬과 자바를 비교 분석해줘", "history": [], "retry_count": 0}
+    update = await classifier(state)
+    guess = get_model().predict(state["query"])
+    assert update["pre_route"] == guess.as_dict()
+    assert (update["router"], update["intent"]) == ("heuristic", guess.intent)
+    assert len(classifier_calls(script)) == 1
+
+
 async def test_the_pre_router_only_leaves_its_guess_when_unsure(fast_routing):
-    update = await pre_router({"query": UNCLEAR})
+    update = pre_router({"query": UNCLEAR})
     assert set(update) == {"pre_route"}
     assert update["pre_route"]["confidence"] < get_model().threshold
 
 
 async def test_the_pre_router_decides_with_the_answering_model(fast_routing):
     fast_routing.MODEL_COMPLEX = "large-model:7b"
-    update = await pre_router({"query": "Write a haiku about rain"})
+    update = pre_router({"query": "Write a haiku about rain"})
     assert update["router"] == "fast"
     assert (update["intent"], update["model"]) == ("creative", "large-model:7b")
