@@ -32,17 +32,24 @@ def conversation_create(*, user, title: str = "") -> Conversation:
     return Conversation.objects.create(user=user, title=title.strip()[:TITLE_MAX_LENGTH])
 
 
-def conversation_start(*, user, question: str) -> tuple[Conversation, Message]:
-    """A new conversation holding its first question, titled by it: two INSERTs.
+def conversation_start(
+    *, user, question: str, answer: dict[str, Any] | None = None
+) -> tuple[Conversation, Message]:
+    """A new conversation holding its first question (and its answer, when already known:
+    a cache hit's), titled by the question: one INSERT per row, no UPDATE.
 
-    The conversation is born with the question's title and (within microseconds) its time,
-    so no activity UPDATE follows, as it does for `conversation_create` + `message_add`.
+    The conversation goes in after its messages (foreign keys are checked at the commit),
+    so it is born with their title and the time of its last message, within microseconds,
+    instead of getting them from an activity UPDATE as `conversation_create` +
+    `message_add` do. `answer` holds the assistant message's fields (`message_add`'s).
     """
     conversation = Conversation(user=user, title=title_from_content(question))
     message = _new_message(conversation, MessageRole.USER, question)
     with transaction.atomic(savepoint=False):
-        insert_instance(conversation)
         insert_instance(message)
+        if answer is not None:
+            insert_instance(_new_message(conversation, MessageRole.ASSISTANT, **answer))
+        insert_instance(conversation)
     return conversation, message
 
 

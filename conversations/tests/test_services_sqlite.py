@@ -26,6 +26,8 @@ gone = Conversation.objects.create(user=user)
 stale = Conversation.objects.get(pk=gone.pk)
 gone.delete()
 print("deleted", message_add_unless_deleted(conversation=stale, role="assistant", content="x"))
+hit, _ = conversation_start(user=user, question="A cat's name?", answer={"content": "Tom."})
+print("exchange", list(hit.messages.values_list("role", flat=True)))
 """
 
 
@@ -34,11 +36,12 @@ def test_the_chat_writes_work_on_sqlite(tmp_path):
     result = run_on_fresh_sqlite(tmp_path, CHECK)
 
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.strip().splitlines()[-5:]
+    lines = result.stdout.strip().splitlines()[-6:]
     assert lines == [
         "title Why is the sky blue today?",
         "messages 2",
         "activity True",
         "kept Why is the sky blue today?",
         "deleted None",
+        "exchange ['user', 'assistant']",
     ], result.stdout + result.stderr

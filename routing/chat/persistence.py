@@ -3,7 +3,9 @@
 Every async ORM call is a hop to a worker thread, so each phase runs its statements
 together in one `sync_to_async` call inside a transaction: opening a turn (the stored
 conversation and its history, or a new conversation, and the question) and closing it (the
-answer and the usage ledger row) are one hop each. A stateless turn's close is a single
+answer and the usage ledger row) are one hop each. A cache hit on a new conversation has
+nothing to read, so it opens without a hop and its close stores the whole exchange (the
+conversation, question, answer and ledger row) in one. A stateless turn's close is a single
 INSERT, which runs on the event loop instead (core/async_db.py).
 
 Opening a turn also hands the request's database connection back (to the pool, or closes
@@ -46,17 +48,30 @@ async def turn_open(*, user, conversation_id, query: str) -> tuple[Conversation,
 
 
 async def turn_close(
-    *, conversation: Conversation | None, answer: Answer | None, usage: UsageEntry, interrupted
-) -> None:
-    """Store the answer (if any, in its conversation if it still exists) and the ledger row.
+    *,
+    conversation: Conversation | None,
+    answer: Answer | None,
+    usage: UsageEntry,
+    interrupted: bool,
+    user=None,
+    question: str | None = None,
+) -> Conversation | None:
+    """Store the answer (if any, in its conversation if it still exists) and the ledger row;
+    returns the conversation.
+
+    With a `question`, the conversation is not stored yet (a cache hit on a new one, which
+    had nothing to read when it opened): it is started here with the question and the
+    answer, in the same hop and transaction as the ledger row.
 
     A stateless turn (/v1, /ollama) has only its ledger row: one INSERT, its own
     transaction, on the event loop."""
     with timed("db"):
-        if conversation is None:
+        if conversation is None and question is None:
             await ledger_awrite(usage)
-        else:
-            await sync_to_async(_turn_close)(conversation, answer, usage, interrupted)
+            return None
+        return await sync_to_async(_turn_close)(
+            conversation, answer, usage, interrupted, user, question
+        )
 
 
 def _turn_open(user, conversation_id, query: str) -> tuple[Conversation, list[dict]]:
@@ -79,30 +94,44 @@ def _turn_open(user, conversation_id, query: str) -> tuple[Conversation, list[di
 
 
 def _turn_close(
-    conversation: Conversation,
+    conversation: Conversation | None,
     answer: Answer | None,
     usage: UsageEntry,
     interrupted: bool,
-) -> None:
+    user=None,
+    question: str | None = None,
+) -> Conversation:
     with transaction.atomic():
-        if answer is not None:
+        if question is not None:
+            fields = _answer_fields(answer, interrupted) if answer is not None else None
+            conversation, _ = conversation_start(user=user, question=question, answer=fields)
+            present = True
+            usage = replace(usage, conversation_id=conversation.pk)
+        elif answer is not None:
             present = message_add_unless_deleted(
                 conversation=conversation,
                 role=MessageRole.ASSISTANT,
-                # PostgreSQL text cannot hold NUL; a model that emits one must not cost
-                # the turn.
-                content=answer.response.replace("\x00", ""),
-                intent=answer.intent,
-                model=answer.model,
-                prompt_tokens=answer.prompt_tokens,
-                completion_tokens=answer.completion_tokens,
-                interrupted=interrupted,
+                **_answer_fields(answer, interrupted),
             )
         else:
             present = conversation_still_exists(conversation=conversation)
         if not present:
             usage = replace(usage, conversation_id=None)
         ledger_write(usage)
+    return conversation
+
+
+def _answer_fields(answer: Answer, interrupted: bool) -> dict:
+    """The assistant message's fields."""
+    return {
+        # PostgreSQL text cannot hold NUL; a model that emits one must not cost the turn.
+        "content": answer.response.replace("\x00", ""),
+        "intent": answer.intent,
+        "model": answer.model,
+        "prompt_tokens": answer.prompt_tokens,
+        "completion_tokens": answer.completion_tokens,
+        "interrupted": interrupted,
+    }
 
 
 def _release_connection() -> None:

@@ -4,7 +4,9 @@ Authentication is the view's. Then, in order:
 
     admit     key scope (403); quota (429), token budgets (429)
               and the cache lookup ..................... one Redis round trip
-              conversation, history, question .......... one thread hop (stateful turns)
+              conversation, history, question .......... one thread hop (stateful turns;
+                                                         a cache hit on a new conversation
+                                                         stores its question at the close)
     answer    the cached answer, or the engine (the agent for "auto", or one model)
     close     the answer and its usage ledger row ...... one thread hop
               usage counters, metrics, budget settle,
@@ -108,6 +110,9 @@ class Turn:
     cached: Answer | None = None
     # Whether a cache lookup decided this turn (the answer was or could have been cached).
     cache_lookup: bool = False
+    # A cache hit on a new conversation: nothing to read, so the conversation and its
+    # question are stored at the close, with the answer, in one hop instead of two.
+    question_pending: bool = False
     # The client left while the turn was being admitted.
     abandoned: bool = False
     closed: bool = False
@@ -190,6 +195,10 @@ async def _open(turn: Turn, cached_raw) -> bool:
     """The conversation, its history and the question (stateful turns), and the cache hit."""
     request = turn.request
     turn.history = list(request.history)
+    hit = cache_decode(cached_raw) if turn.cache_lookup else None
+    if hit is not None and request.conversation_id is None:
+        turn.cached, turn.question_pending = hit, True
+        return True
     if request.stateful:
         # With a conversation id, its stored turns are the context (`messages` are ignored).
         turn.conversation, stored = await persistence.turn_open(
@@ -198,7 +207,7 @@ async def _open(turn: Turn, cached_raw) -> bool:
         if request.conversation_id is not None:
             turn.history = stored
     if turn.cacheable and turn.cache_lookup:
-        turn.cached = cache_decode(cached_raw)
+        turn.cached = hit
     else:
         turn.cache_lookup = False
     return True
@@ -427,8 +436,13 @@ async def turn_close(
         cache_hit=served_from_cache if turn.cache_lookup else None,
     )
     try:
-        await persistence.turn_close(
-            conversation=turn.conversation, answer=answer, usage=usage, interrupted=interrupted
+        turn.conversation = await persistence.turn_close(
+            conversation=turn.conversation,
+            answer=answer,
+            usage=usage,
+            interrupted=interrupted,
+            user=request.user,
+            question=request.query if turn.question_pending else None,
         )
     except DatabaseError:
         await ledger_outbox_push(usage)

@@ -30,7 +30,7 @@ def test_opening_a_new_conversation(user, django_assert_num_queries):
     with django_assert_num_queries(4) as captured:
         conversation, history = persistence._turn_open(user, None, "A good name for a cat?")
 
-    # Born with its question's title and time: no activity UPDATE.
+    # Born with its question's title and time (stored after it): no activity UPDATE.
     assert statements(captured) == ["BEGIN", "INSERT", "INSERT", "COMMIT"]
     assert history == []
     conversation.refresh_from_db()
@@ -40,7 +40,7 @@ def test_opening_a_new_conversation(user, django_assert_num_queries):
         "user",
         "A good name for a cat?",
     )
-    assert conversation.last_activity_at <= question.created_at
+    assert conversation.last_activity_at >= question.created_at
 
 
 def test_opening_a_stored_conversation(user, django_assert_num_queries):
@@ -62,6 +62,38 @@ def test_closing_a_stored_turn(user, django_assert_num_queries):
 
     assert statements(captured) == ["BEGIN", "INSERT", "UPDATE", "INSERT", "COMMIT"]
     assert Message.objects.filter(conversation=conversation).count() == 2
+    assert UsageRecord.objects.get().conversation_id == conversation.pk
+
+
+def test_closing_a_cache_hit_on_a_new_conversation_stores_the_whole_exchange_at_once(
+    user, django_assert_num_queries
+):
+    with django_assert_num_queries(6) as captured:
+        conversation = persistence._turn_close(
+            None, ANSWER, usage_for(user), False, user, "A good name for a cat?"
+        )
+
+    # The question, the answer, their conversation (born with the answer's time: no
+    # activity UPDATE) and the ledger row: one transaction, where two hops spent nine.
+    assert statements(captured) == ["BEGIN", "INSERT", "INSERT", "INSERT", "INSERT", "COMMIT"]
+    conversation.refresh_from_db()
+    question, answer = Message.objects.filter(conversation=conversation)
+    assert (question.role, question.content) == ("user", "A good name for a cat?")
+    assert (answer.role, answer.content, answer.model) == ("assistant", "Whiskers.", "llama3.2:3b")
+    assert conversation.title == "A good name for a cat?"
+    assert conversation.last_activity_at >= answer.created_at > question.created_at
+    assert UsageRecord.objects.get().conversation_id == conversation.pk
+
+
+def test_closing_an_abandoned_cache_hit_stores_its_question_and_ledger_row(user):
+    # The client left while the hit was being admitted: nothing was sent, nothing answered.
+    conversation = persistence._turn_close(
+        None, None, usage_for(user), True, user, "A good name for a cat?"
+    )
+
+    assert list(Message.objects.values_list("conversation_id", "role")) == [
+        (conversation.pk, "user")
+    ]
     assert UsageRecord.objects.get().conversation_id == conversation.pk
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import ApiKey
 from accounts.services import api_key_create
+from conversations.models import Message
 from core import async_db
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -70,3 +71,24 @@ async def test_a_chat_makes_two_thread_hops_opening_and_closing_its_turn(raw_key
         "routing.chat.persistence._turn_open",
         "routing.chat.persistence._turn_close",
     ]
+
+
+async def test_a_cache_hit_on_a_new_conversation_makes_one_thread_hop(raw_key, ollama, hops):
+    async def ask():
+        return await AsyncClient().post(
+            "/api/chat/",
+            {"query": "A good name for a dog?"},
+            content_type="application/json",
+            headers={"X-API-Key": raw_key},
+        )
+
+    first = await ask()
+    hops.clear()
+    hit = await ask()
+
+    assert first.status_code == hit.status_code == 200, hit.content
+    assert hit.json()["cached"] is True
+    # Nothing to read when it opens: the question is stored with the answer, at the close.
+    assert hops == ["routing.chat.persistence._turn_close"]
+    stored = Message.objects.filter(conversation_id=hit.json()["conversation_id"])
+    assert [role async for role in stored.values_list("role", flat=True)] == ["user", "assistant"]
