@@ -241,3 +241,25 @@ async def test_a_connection_whose_handshake_gets_no_reply_counts_one_failure(bre
         await client.aclose()
 
     assert breaker.allow()  # one failure, not two: the threshold is two
+
+
+async def test_async_connections_pack_commands_as_redis_py_does_and_round_trip(breaker):
+    client = _async_client(settings.REDIS_URL, breaker)
+    packing = client.connection_pool.connection_class()
+    python = redis_connection.Connection()  # redis-py's own Python packer
+    commands = [
+        ("HINCRBYFLOAT", "metrics:llm:ttft", "llama3.2:3b\tsum", 2.38459999764018e-05),
+        ("SET", "cache:é", b"\x00\xff", "EX", 86400),
+        ("CONFIG GET", "maxmemory"),
+    ]
+    for command in commands:
+        assert b"".join(packing.pack_command(*command)) == b"".join(python.pack_command(*command))
+    with pytest.raises(redis.exceptions.DataError):
+        packing.pack_command("SET", "k", True)
+
+    key = "test:packing:é"
+    async with client.pipeline(transaction=False) as pipe:
+        pipe.set(key, "naïve", ex=60).hincrbyfloat(key + ":h", "f\tsum", 0.25).get(key)
+        assert await pipe.execute() == [True, 0.25, "naïve".encode()]
+    await client.delete(key, key + ":h")
+    await client.aclose()
