@@ -13,13 +13,15 @@ nodes at call time.
 from __future__ import annotations
 
 import functools
-from typing import Literal
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
 
 from django.conf import settings
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.prebuilt import ToolNode
+from langgraph.types import Command
 
 from routing.agent.nodes.blocked import blocked_response
 from routing.agent.nodes.classifier import classifier
@@ -54,31 +56,64 @@ async def route_intent(state: AgentState) -> Literal["search", "analysis", "crea
     return intent
 
 
+Node = Callable[[AgentState], Awaitable[dict[str, Any]]]
+Router = Callable[[AgentState], Awaitable[str]]
+
+
+def routed(node: Node, router: Router, paths: dict[str, str] | None = None) -> Node:
+    """`node` and the conditional edge after it as one step, whose `Command` carries the
+    node's update and where to go next.
+
+    A conditional edge costs LangGraph a fresh copy of every state channel (34 here) to show
+    the router the state after the node: about 0.1 ms of CPU per edge, three per chat. These
+    routers read only a plain value their own node sets (`is_blocked`, `intent`,
+    `output_quality`; no reducer), so the node's update laid over the state is what they
+    would have read.
+    """
+
+    async def step(state: AgentState) -> Command:
+        update = await node(state)
+        goto = await router({**state, **update})
+        return Command(update=update, goto=paths[goto] if paths else goto)
+
+    step.__name__ = step.__qualname__ = node.__name__
+    step.__doc__ = node.__doc__
+    return step
+
+
 def build_graph() -> CompiledStateGraph:
     """Assemble and compile the agent graph."""
     builder = StateGraph(AgentState)
-    builder.add_node("input_guard", input_guard)
+    builder.add_node(
+        "input_guard",
+        routed(input_guard, route_input),
+        destinations=("blocked_response", "classifier"),
+    )
     builder.add_node("blocked_response", blocked_response)
-    builder.add_node("classifier", classifier)
+    builder.add_node(
+        "classifier",
+        routed(classifier, route_intent),
+        destinations=("search", "analysis", "creative", "general"),
+    )
     builder.add_node("search", build_search_subgraph())
     builder.add_node("analysis", build_analysis_subgraph())
     builder.add_node("creative", creative_agent)
     builder.add_node("tools", ToolNode(creative_tools()))
     builder.add_node("general", general_agent)
-    builder.add_node("output_guard", output_guard)
+    output_paths = {"pass": END, "retry": "classifier", "fallback": "fallback"}
+    builder.add_node(
+        "output_guard",
+        routed(output_guard, route_output, output_paths),
+        destinations={target: label for label, target in output_paths.items()},
+    )
     builder.add_node("fallback", fallback)
 
     builder.add_edge(START, "input_guard")
-    builder.add_conditional_edges("input_guard", route_input)
     builder.add_edge("blocked_response", END)
-    builder.add_conditional_edges("classifier", route_intent)
     for agent in ("search", "analysis", "general"):
         builder.add_edge(agent, "output_guard")
     builder.add_conditional_edges("creative", route_creative)
     builder.add_edge("tools", "creative")
-    builder.add_conditional_edges(
-        "output_guard", route_output, {"pass": END, "retry": "classifier", "fallback": "fallback"}
-    )
     builder.add_edge("fallback", END)
     return builder.compile(name="llm_gateway_agent")
 

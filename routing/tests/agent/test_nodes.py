@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage, ToolMessage
 
-from routing.agent.graph import route_input, route_intent
+from routing.agent.graph import route_input, route_intent, routed
 from routing.agent.nodes.creative import route_creative, tool_sources
 from routing.agent.nodes.fallback import fallback
 from routing.agent.nodes.output_guard import is_acceptable, output_guard, route_output
@@ -73,6 +73,25 @@ async def test_routers_route():
     calling = AIMessage(content="", tool_calls=[tool_call("calculate", expression="1")])
     assert await route_creative({"messages": [calling]}) == "tools"
     assert await route_creative({"messages": [AIMessage("done")]}) == "output_guard"
+
+
+async def test_a_routed_node_routes_on_its_own_update_in_one_command(settings):
+    settings.OUTPUT_MAX_RETRIES = 2
+    paths = {"pass": "__end__", "retry": "classifier", "fallback": "fallback"}
+    step = routed(output_guard, route_output, paths)
+    # The state still holds the last attempt's verdict: the router must read the new one.
+    state = {"response": "", "retry_count": 2, "query": "q", "output_quality": "retry"}
+
+    command = await step(state)
+
+    assert (command.update, command.goto) == ({"output_quality": "fallback"}, "fallback")
+    assert (step.__name__, step.__doc__) == ("output_guard", output_guard.__doc__)
+    command = await routed(input_guard_stub, route_input)({"is_blocked": None})
+    assert (command.update, command.goto) == ({"is_blocked": True}, "blocked_response")
+
+
+async def input_guard_stub(state):
+    return {"is_blocked": True}
 
 
 def test_tool_sources_come_from_tool_artifacts_once_each():
