@@ -30,6 +30,13 @@ from routing.ollama.reachability import probe_in_background  # noqa: E402
 
 probe_in_background()
 
+# Start-up's objects frozen out of the collector's way, and fewer young collections
+# (core/gc_tuning.py); the agent's graph is compiled first, as every chat needs it.
+from core.gc_tuning import tune_for_serving  # noqa: E402
+from routing.agent.graph import get_graph  # noqa: E402
+
+tune_for_serving(warm_up=get_graph)
+
 # Daphne's CLI and `manage.py runserver` import daphne.server before they load this module
 # and build their HTTP factory after it; anywhere else (tests, other servers) nothing changes.
 if "daphne.server" in sys.modules:
