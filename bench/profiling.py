@@ -1,8 +1,9 @@
 """`--profile [chat|cache|passthrough|health]`: one call at c=10 against a profiled gateway.
 
-The profile covers only the measured load (the wrapper starts and stops on signals); the
-per-thread CPU split (psutil) shows how much of the gateway's CPU the main thread —
-the only one pyinstrument samples — accounts for.
+Profiled twice, each on a fresh gateway and covering only the measured load: under
+pyinstrument (the main thread's wall time, an interactive HTML call tree; the per-thread CPU
+split shows how much of the gateway's CPU that thread accounts for), then under py-spy
+(bench/cpu_profile.py: CPU, every thread, the process at its usual speed).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from pathlib import Path
 from pyinstrument.session import Session
 
 from bench.clients import chat_request, get_request
+from bench.cpu_profile import Recording, parse_folded, summarize_folded
 from bench.gateway import Infra, start_gateway
-from bench.loadgen import closed_loop
+from bench.loadgen import LoadResult, closed_loop
 from bench.profile_summary import summarize
 from bench.scenarios import passthrough
 from bench.scenarios.base import Context
@@ -62,11 +64,21 @@ PROFILED = {
 async def profile_call(
     ctx: Context, infra: Infra, requests: int, log_dir: Path, which: str = "chat"
 ) -> list[str]:
-    """Run the profiled scenario; returns report lines naming the saved profile."""
+    """Profile the call twice: under pyinstrument (wall time of the main thread; HTML) and
+    under py-spy (CPU: the thread holding the GIL, every thread); returns report lines."""
     PROFILE_DIR.mkdir(exist_ok=True)
     base = PROFILE_DIR / f"{which}-c{CONCURRENCY}-{datetime.now():%Y%m%d-%H%M%S}"
-    ctx.stub.configure(StubSettings())
-    gateway = start_gateway(infra, ctx.stub.url, log_dir, name="daphne-profiled", profile_to=base)
+    return [
+        *await _pyinstrument_profile(ctx, infra, requests, log_dir, which, base),
+        "",
+        *await _cpu_profile(ctx, infra, requests, log_dir, which, base),
+    ]
+
+
+async def _under_load(
+    ctx: Context, gateway, which: str, requests: int, start, stop
+) -> tuple[LoadResult, dict[str, float], dict[str, float]]:
+    """Warm `gateway` up, then `start()`, run the profiled call `requests` times, `stop()`."""
     ctx.gateways, ctx.gateway_url = [gateway], gateway.url
     target = ctx.gateway_target(CONCURRENCY)
     try:
@@ -74,16 +86,33 @@ async def profile_call(
         limit = ctx.sizes.block_time_limit
         await closed_loop(chat, concurrency=CONCURRENCY, total=20, time_limit=limit)
         before = thread_cpu(ctx)
-        gateway.child.process.send_signal(signal.SIGUSR1)
-        await asyncio.sleep(0.2)
+        await start()
         run = await closed_loop(
             chat, concurrency=CONCURRENCY, total=requests, time_limit=limit, start=100
         )
-        gateway.child.process.send_signal(signal.SIGUSR2)
-        after = thread_cpu(ctx)
-        html = await wait_for_file(base.with_suffix(".html"))
+        await stop()
+        return run, before, thread_cpu(ctx)
     finally:
         await target.aclose()
+
+
+async def _pyinstrument_profile(
+    ctx: Context, infra: Infra, requests: int, log_dir: Path, which: str, base: Path
+) -> list[str]:
+    ctx.stub.configure(StubSettings())
+    gateway = start_gateway(infra, ctx.stub.url, log_dir, name="daphne-profiled", profile_to=base)
+
+    async def start() -> None:
+        gateway.child.process.send_signal(signal.SIGUSR1)
+        await asyncio.sleep(0.2)
+
+    async def stop() -> None:
+        gateway.child.process.send_signal(signal.SIGUSR2)
+
+    try:
+        run, before, after = await _under_load(ctx, gateway, which, requests, start, stop)
+        html = await wait_for_file(base.with_suffix(".html"))
+    finally:
         gateway.child.stop()
     main = after["main"] - before["main"]
     other = after["other"] - before["other"]
@@ -100,6 +129,50 @@ async def profile_call(
         f"{fmt(other, 2)} s — the main thread (what pyinstrument samples) is "
         f"{fmt(share, 0)}% of it.",
         *summary_block(base.with_suffix(".pyisession")),
+    ]
+
+
+async def _cpu_profile(
+    ctx: Context, infra: Infra, requests: int, log_dir: Path, which: str, base: Path
+) -> list[str]:
+    ctx.stub.configure(StubSettings())
+    gateway = start_gateway(infra, ctx.stub.url, log_dir, name="daphne-py-spy")
+    folded = base.with_name(f"{base.name}-cpu.folded")
+    recording = Recording(gateway.child.pid, folded)
+
+    async def start() -> None:
+        await recording.start()
+
+    async def stop() -> None:
+        await recording.stop()
+
+    try:
+        run, before, after = await _under_load(ctx, gateway, which, requests, start, stop)
+    finally:
+        await recording.stop()
+        gateway.child.stop()
+    heading = (
+        f"{which.capitalize()} at c={CONCURRENCY}, {len(run.ok)} requests ({run.errors} "
+        f"errors), under py-spy (CPU: samples of the thread holding the GIL, in any thread; "
+        f"the process is not paused, so it runs at its usual speed): "
+        f"{fmt(run.throughput)} requests/s, "
+    )
+    cpu = (after["main"] + after["other"] - before["main"] - before["other"]) * 1000
+    heading += f"{fmt(cpu / len(run.ok) if run.ok else None)} ms of CPU per request."
+    if recording.error or not folded.exists():
+        return [heading, "", f"- No CPU profile: {recording.error or 'not written'}."]
+    summary = summarize_folded(parse_folded(folded.read_text()))
+    text = base.with_name(f"{base.name}-cpu.txt")
+    text.write_text(summary)
+    return [
+        heading,
+        "",
+        f"- Profile: `{text.name}` (summary) and `{folded.name}` (py-spy's folded stacks, for "
+        "flamegraph.pl or speedscope), under `bench/profiles/`.",
+        "",
+        "```",
+        summary.rstrip(),
+        "```",
     ]
 
 

@@ -138,7 +138,8 @@ def method_md() -> list[str]:
         "Run it with `make bench` (services, then `python -m bench $(BENCH_ARGS)`). Options: "
         "`--quick` (a few requests per scenario, < 1 min), `--output PATH`, `--only "
         "chat,slow,streaming,cache,auth,memory`, `--runs single,nginx`, `--profile` (chat at "
-        "c=10 under pyinstrument; HTML, text summary and session in `bench/profiles/`).",
+        "c=10 under pyinstrument, then under py-spy for CPU; HTML, text summaries, session and "
+        "folded stacks in `bench/profiles/`).",
         "",
         "- System under test: Daphne with DEBUG=0, fresh secrets, JSON access logs at INFO, "
         "its own PostgreSQL database (`gw_bench_run`, migrated) and Redis index (11); the "
