@@ -119,7 +119,11 @@ def _short(frame: str) -> str:
 def _own(frame: str) -> bool:
     """A frame of the gateway's code (not a library's, not the bench's)."""
     path = frame.partition(" (")[2]
-    return path.startswith(BASE_DIR) and not path.startswith(BASE_DIR + "bench/")
+    return (
+        path.startswith(BASE_DIR)
+        and not path.startswith(BASE_DIR + "bench/")
+        and "site-packages/" not in path  # a virtualenv inside the checkout
+    )
 
 
 def _package(frame: str) -> str:

@@ -76,13 +76,14 @@ async def profile_call(
 
 
 async def _under_load(
-    ctx: Context, gateway, which: str, requests: int, start, stop
+    ctx: Context, gateway, which: str, requests: int, start, stop, *, tag: str
 ) -> tuple[LoadResult, dict[str, float], dict[str, float]]:
-    """Warm `gateway` up, then `start()`, run the profiled call `requests` times, `stop()`."""
+    """Warm `gateway` up, then `start()`, run the profiled call `requests` times, `stop()`.
+    Each profiler's run asks its own questions (a chat must not hit the other's cache)."""
     ctx.gateways, ctx.gateway_url = [gateway], gateway.url
     target = ctx.gateway_target(CONCURRENCY)
     try:
-        chat = PROFILED[which](ctx, target, ctx.unique_query(f"profile-{which}"))
+        chat = PROFILED[which](ctx, target, ctx.unique_query(f"profile-{which}-{tag}"))
         limit = ctx.sizes.block_time_limit
         await closed_loop(chat, concurrency=CONCURRENCY, total=20, time_limit=limit)
         before = thread_cpu(ctx)
@@ -110,7 +111,9 @@ async def _pyinstrument_profile(
         gateway.child.process.send_signal(signal.SIGUSR2)
 
     try:
-        run, before, after = await _under_load(ctx, gateway, which, requests, start, stop)
+        run, before, after = await _under_load(
+            ctx, gateway, which, requests, start, stop, tag="pyinstrument"
+        )
         html = await wait_for_file(base.with_suffix(".html"))
     finally:
         gateway.child.stop()
@@ -147,7 +150,9 @@ async def _cpu_profile(
         await recording.stop()
 
     try:
-        run, before, after = await _under_load(ctx, gateway, which, requests, start, stop)
+        run, before, after = await _under_load(
+            ctx, gateway, which, requests, start, stop, tag="py-spy"
+        )
     finally:
         await recording.stop()
         gateway.child.stop()
