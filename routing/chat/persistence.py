@@ -18,7 +18,8 @@ still returned and billed; the ledger row then keeps no link to the conversation
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.db import connection, transaction
@@ -47,31 +48,32 @@ async def turn_open(*, user, conversation_id, query: str) -> tuple[Conversation,
         return await sync_to_async(_turn_open)(user, conversation_id, query)
 
 
-async def turn_close(
-    *,
-    conversation: Conversation | None,
-    answer: Answer | None,
-    usage: UsageEntry,
-    interrupted: bool,
-    user=None,
-    question: str | None = None,
-) -> Conversation | None:
-    """Store the answer (if any, in its conversation if it still exists) and the ledger row;
-    returns the conversation.
+@dataclass(frozen=True)
+class Closing:
+    """What closing a turn stores: the answer (if any, in its conversation if it still
+    exists) and the ledger row."""
 
-    With a `question`, the conversation is not stored yet (a cache hit on a new one, which
-    had nothing to read when it opened): it is started here with the question and the
-    answer, in the same hop and transaction as the ledger row.
+    conversation: Conversation | None
+    answer: Answer | None
+    usage: UsageEntry
+    interrupted: bool = False
+    # A conversation not stored yet (a cache hit on a new one, which had nothing to read
+    # when it opened): started at the close with this question, by this user, in the same
+    # hop and transaction as the answer and the ledger row.
+    question: str | None = None
+    user: Any = None
+
+
+async def turn_close(closing: Closing) -> Conversation | None:
+    """Store what `closing` holds; returns the turn's conversation.
 
     A stateless turn (/v1, /ollama) has only its ledger row: one INSERT, its own
     transaction, on the event loop."""
     with timed("db"):
-        if conversation is None and question is None:
-            await ledger_awrite(usage)
+        if closing.conversation is None and closing.question is None:
+            await ledger_awrite(closing.usage)
             return None
-        return await sync_to_async(_turn_close)(
-            conversation, answer, usage, interrupted, user, question
-        )
+        return await sync_to_async(_turn_close)(closing)
 
 
 def _turn_open(user, conversation_id, query: str) -> tuple[Conversation, list[dict]]:
@@ -93,25 +95,21 @@ def _turn_open(user, conversation_id, query: str) -> tuple[Conversation, list[di
     return conversation, history
 
 
-def _turn_close(
-    conversation: Conversation | None,
-    answer: Answer | None,
-    usage: UsageEntry,
-    interrupted: bool,
-    user=None,
-    question: str | None = None,
-) -> Conversation:
+def _turn_close(closing: Closing) -> Conversation:
+    conversation, answer, usage = closing.conversation, closing.answer, closing.usage
     with transaction.atomic():
-        if question is not None:
-            fields = _answer_fields(answer, interrupted) if answer is not None else None
-            conversation, _ = conversation_start(user=user, question=question, answer=fields)
+        if closing.question is not None:
+            fields = _answer_fields(answer, closing.interrupted) if answer is not None else None
+            conversation, _ = conversation_start(
+                user=closing.user, question=closing.question, answer=fields
+            )
             present = True
             usage = replace(usage, conversation_id=conversation.pk)
         elif answer is not None:
             present = message_add_unless_deleted(
                 conversation=conversation,
                 role=MessageRole.ASSISTANT,
-                **_answer_fields(answer, interrupted),
+                **_answer_fields(answer, closing.interrupted),
             )
         else:
             present = conversation_still_exists(conversation=conversation)

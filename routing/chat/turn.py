@@ -110,12 +110,16 @@ class Turn:
     cached: Answer | None = None
     # Whether a cache lookup decided this turn (the answer was or could have been cached).
     cache_lookup: bool = False
-    # A cache hit on a new conversation: nothing to read, so the conversation and its
-    # question are stored at the close, with the answer, in one hop instead of two.
-    question_pending: bool = False
     # The client left while the turn was being admitted.
     abandoned: bool = False
     closed: bool = False
+
+    @property
+    def question_pending(self) -> bool:
+        """A stateful turn admitted without a stored conversation: a cache hit on a new
+        one, which had nothing to read, so its conversation and question are stored at the
+        close, with the answer, in one hop instead of two."""
+        return self.request.stateful and self.conversation is None
 
     @property
     def cacheable(self) -> bool:
@@ -197,7 +201,7 @@ async def _open(turn: Turn, cached_raw) -> bool:
     turn.history = list(request.history)
     hit = cache_decode(cached_raw) if turn.cache_lookup else None
     if hit is not None and request.conversation_id is None:
-        turn.cached, turn.question_pending = hit, True
+        turn.cached = hit  # the question waits for the close (Turn.question_pending)
         return True
     if request.stateful:
         # With a conversation id, its stored turns are the context (`messages` are ignored).
@@ -437,12 +441,14 @@ async def turn_close(
     )
     try:
         turn.conversation = await persistence.turn_close(
-            conversation=turn.conversation,
-            answer=answer,
-            usage=usage,
-            interrupted=interrupted,
-            user=request.user,
-            question=request.query if turn.question_pending else None,
+            persistence.Closing(
+                conversation=turn.conversation,
+                answer=answer,
+                usage=usage,
+                interrupted=interrupted,
+                question=request.query if turn.question_pending else None,
+                user=request.user,
+            )
         )
     except DatabaseError:
         await ledger_outbox_push(usage)

@@ -22,6 +22,7 @@ from conversations.services import conversation_create, conversation_delete, mes
 from metrics.models import UsageRecord
 from routing.answer import Answer
 from routing.chat import persistence
+from routing.chat.persistence import Closing
 from routing.tests.chat.test_persistence_statements import usage_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -96,7 +97,7 @@ def test_a_delete_waits_for_a_turn_storing_its_answer_and_takes_it_along(user, c
     def closing_turn():
         # The close phase of routing/chat/persistence.py, held open before its commit.
         with transaction.atomic():
-            persistence._turn_close(turns_copy, ANSWER, usage_for(user, turns_copy), False)
+            persistence._turn_close(Closing(turns_copy, ANSWER, usage_for(user, turns_copy)))
             stored.set()
             assert release.wait(WAIT_SECONDS)
 
@@ -133,7 +134,7 @@ def test_a_turn_closing_in_a_conversation_deleted_first_keeps_only_its_ledger_ro
     turns_copy = loaded(conversation)
     delete, release = deleted_and_held(conversation)
     closing = in_thread(
-        lambda: persistence._turn_close(turns_copy, ANSWER, usage_for(user, turns_copy), False)
+        lambda: persistence._turn_close(Closing(turns_copy, ANSWER, usage_for(user, turns_copy)))
     )
     wait_until_blocked_on_a_lock()
     release.set()

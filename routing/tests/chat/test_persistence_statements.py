@@ -12,6 +12,7 @@ from metrics.models import UsageRecord
 from metrics.tests.usage_data import usage_entry
 from routing.answer import Answer
 from routing.chat import persistence
+from routing.chat.persistence import Closing
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -58,7 +59,7 @@ def test_closing_a_stored_turn(user, django_assert_num_queries):
     conversation, _ = persistence._turn_open(user, None, "A good name for a cat?")
 
     with django_assert_num_queries(5) as captured:
-        persistence._turn_close(conversation, ANSWER, usage_for(user, conversation), False)
+        persistence._turn_close(Closing(conversation, ANSWER, usage_for(user, conversation)))
 
     assert statements(captured) == ["BEGIN", "INSERT", "UPDATE", "INSERT", "COMMIT"]
     assert Message.objects.filter(conversation=conversation).count() == 2
@@ -70,7 +71,7 @@ def test_closing_a_cache_hit_on_a_new_conversation_stores_the_whole_exchange_at_
 ):
     with django_assert_num_queries(6) as captured:
         conversation = persistence._turn_close(
-            None, ANSWER, usage_for(user), False, user, "A good name for a cat?"
+            Closing(None, ANSWER, usage_for(user), question="A good name for a cat?", user=user)
         )
 
     # The question, the answer, their conversation (born with the answer's time: no
@@ -88,7 +89,7 @@ def test_closing_a_cache_hit_on_a_new_conversation_stores_the_whole_exchange_at_
 def test_closing_an_abandoned_cache_hit_stores_its_question_and_ledger_row(user):
     # The client left while the hit was being admitted: nothing was sent, nothing answered.
     conversation = persistence._turn_close(
-        None, None, usage_for(user), True, user, "A good name for a cat?"
+        Closing(None, None, usage_for(user), True, question="A good name for a cat?", user=user)
     )
 
     assert list(Message.objects.values_list("conversation_id", "role")) == [
@@ -101,9 +102,7 @@ def test_closing_a_stateless_turn_is_one_insert(user, django_assert_num_queries)
     # Through Django's connection here (DB_ASYNC_QUERIES off in-process); on the event loop
     # it is the same statement (core/tests/test_async_db.py).
     with django_assert_num_queries(1) as captured:
-        async_to_sync(persistence.turn_close)(
-            conversation=None, answer=ANSWER, usage=usage_for(user), interrupted=False
-        )
+        async_to_sync(persistence.turn_close)(Closing(None, ANSWER, usage_for(user)))
 
     assert statements(captured) == ["INSERT"]
     assert UsageRecord.objects.get().prompt_tokens == 9
