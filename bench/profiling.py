@@ -142,16 +142,9 @@ async def _cpu_profile(
     gateway = start_gateway(infra, ctx.stub.url, log_dir, name="daphne-py-spy")
     folded = base.with_name(f"{base.name}-cpu.folded")
     recording = Recording(gateway.child.pid, folded)
-
-    async def start() -> None:
-        await recording.start()
-
-    async def stop() -> None:
-        await recording.stop()
-
     try:
         run, before, after = await _under_load(
-            ctx, gateway, which, requests, start, stop, tag="py-spy"
+            ctx, gateway, which, requests, recording.start, recording.stop, tag="py-spy"
         )
     finally:
         await recording.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import hiredis
 import pytest
 import redis
 import redis.asyncio as aioredis
@@ -243,7 +244,12 @@ async def test_a_connection_whose_handshake_gets_no_reply_counts_one_failure(bre
     assert breaker.allow()  # one failure, not two: the threshold is two
 
 
-async def test_async_connections_pack_commands_as_redis_py_does_and_round_trip(breaker):
+async def test_async_connections_pack_commands_with_hiredis_and_round_trip(breaker, monkeypatch):
+    packed_by_hiredis = []
+    real_pack = hiredis.pack_command
+    monkeypatch.setattr(
+        hiredis, "pack_command", lambda args: packed_by_hiredis.append(args) or real_pack(args)
+    )
     client = _async_client(settings.REDIS_URL, breaker)
     packing = client.connection_pool.connection_class()
     python = redis_connection.Connection()  # redis-py's own Python packer
@@ -254,6 +260,7 @@ async def test_async_connections_pack_commands_as_redis_py_does_and_round_trip(b
     ]
     for command in commands:
         assert b"".join(packing.pack_command(*command)) == b"".join(python.pack_command(*command))
+    assert len(packed_by_hiredis) == len(commands)  # the Python packer never calls it
     with pytest.raises(redis.exceptions.DataError):
         packing.pack_command("SET", "k", True)
 
