@@ -1,7 +1,9 @@
 """Writes: create, rename and delete conversations, and add messages to them.
 
-All are sync: the chat turn runs each of its phases in one thread hop
-(routing/chat/persistence.py), and the REST API calls them directly.
+All are sync, and the REST API calls them directly. A chat turn stores each of its phases
+in one statement where it can (routing/chat/persistence.py), so the writes it makes are
+also offered as rows and statements for it to combine (`conversation_start_rows`,
+`message_add_statements`).
 
 The writes every chat makes (its conversation, its question and answer, the activity
 UPDATE after each) use statements built once (core/rows.py) instead of `save()` and
@@ -14,10 +16,17 @@ import functools
 from typing import Any
 
 from django.db import connections, transaction
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from conversations.models import TITLE_LENGTH, Conversation, Message, MessageRole
-from core.rows import execute, insert_instance, quoted_column, quoted_table
+from core.rows import (
+    Statement,
+    execute,
+    insert_instance,
+    insert_statement,
+    quoted_column,
+    quoted_table,
+)
 
 TITLE_MAX_LENGTH = Conversation._meta.get_field("title").max_length
 
@@ -36,21 +45,31 @@ def conversation_start(
     *, user, question: str, answer: dict[str, Any] | None = None
 ) -> tuple[Conversation, Message]:
     """A new conversation holding its first question (and its answer, when already known:
-    a cache hit's), titled by the question: one INSERT per row, no UPDATE.
+    a cache hit's), titled by the question: one INSERT per row, no UPDATE."""
+    conversation, rows = conversation_start_rows(user=user, question=question, answer=answer)
+    with transaction.atomic(savepoint=False):
+        for row in rows:
+            insert_instance(row)
+    return conversation, rows[0]
 
-    The conversation goes in after its messages (foreign keys are checked at the commit),
+
+def conversation_start_rows(
+    *, user, question: str, answer: dict[str, Any] | None = None
+) -> tuple[Conversation, list[Model]]:
+    """`conversation_start`'s rows, not stored yet, in the order they go in (for a caller
+    that stores them together with other rows, in one statement: routing/chat/persistence).
+
+    The conversation comes after its messages (foreign keys are checked at the commit),
     so it is born with their title and the time of its last message, within microseconds,
     instead of getting them from an activity UPDATE as `conversation_create` +
     `message_add` do. `answer` holds the assistant message's fields (`message_add`'s).
     """
     conversation = Conversation(user=user, title=title_from_content(question))
-    message = _new_message(conversation, MessageRole.USER, question)
-    with transaction.atomic(savepoint=False):
-        insert_instance(message)
-        if answer is not None:
-            insert_instance(_new_message(conversation, MessageRole.ASSISTANT, **answer))
-        insert_instance(conversation)
-    return conversation, message
+    rows: list[Model] = [_new_message(conversation, MessageRole.USER, question)]
+    if answer is not None:
+        rows.append(_new_message(conversation, MessageRole.ASSISTANT, **answer))
+    rows.append(conversation)
+    return conversation, rows
 
 
 def conversation_rename(*, conversation: Conversation, title: str) -> Conversation:
@@ -90,10 +109,16 @@ def _new_message(conversation: Conversation, role: str, content: str, **routing)
 
 
 def _touch(conversation: Conversation, message: Message) -> bool:
+    """The activity UPDATE after a message (`_touch_statement`), run: False when the
+    conversation is gone."""
+    return execute(*_touch_statement(conversation, message)) > 0
+
+
+def _touch_statement(conversation: Conversation, message: Message) -> Statement:
     """The one UPDATE after a message: activity time, and the title if still empty (set in
     SQL, `CASE WHEN title = ''`, so a rename that raced ahead wins). It locks the row, so a
-    concurrent delete waits for the caller's transaction. False when the conversation is
-    gone. The in-memory `conversation` is brought up to date as well.
+    concurrent delete waits for the caller's transaction. The in-memory `conversation` is
+    brought up to date as well.
     """
     conversation.last_activity_at = conversation.updated_at = message.created_at
     title = title_from_content(message.content) if message.role == MessageRole.USER else ""
@@ -104,8 +129,8 @@ def _touch(conversation: Conversation, message: Message) -> bool:
     pk = Conversation._meta.pk.get_db_prep_value(conversation.pk, connection)
     if title:
         conversation.title = conversation.title or title
-        return execute(_touch_sql(titled=True), [when, when, title, pk]) > 0
-    return execute(_touch_sql(titled=False), [when, when, pk]) > 0
+        return _touch_sql(titled=True), [when, when, title, pk]
+    return _touch_sql(titled=False), [when, when, pk]
 
 
 @functools.cache
@@ -176,6 +201,21 @@ def message_add_unless_deleted(
             Message.objects.filter(pk=message.pk).delete()
             return None
     return message
+
+
+def message_add_statements(
+    *, conversation: Conversation, role: str, content: str, **routing: Any
+) -> tuple[Message, list[Statement]]:
+    """`message_add` as statements (its INSERT and activity UPDATE) for a caller that runs
+    them together with others in one statement (routing/chat/persistence).
+
+    Together they cannot tell whether the conversation is still there: if it was deleted,
+    the message's foreign key fails the whole statement (IntegrityError), and the caller
+    falls back on `message_add_unless_deleted`. The UPDATE locks the row, so a delete that
+    comes later waits for the statement and takes the message along.
+    """
+    message = _new_message(conversation, role, content, **routing)
+    return message, [insert_statement(message), _touch_statement(conversation, message)]
 
 
 def conversation_still_exists(*, conversation: Conversation) -> bool:

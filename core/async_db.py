@@ -1,11 +1,13 @@
-"""Single statements on the event loop: the reads and the write every request makes outside
+"""Single statements on the event loop: the reads and the writes every request makes outside
 a transaction, without a thread hop.
 
-Authentication's lookup and a stateless turn's ledger row are one statement each, in
-autocommit. Through Django they cost a hop to a worker thread and back (about 0.1-0.15 ms of
-wall time each way on the chat path, plus the GIL handing over twice); here they run on
-psycopg's async connection pool, one per event loop, with the same connection settings as
-Django's connections (adapters, time zone, prepared statements) and the same rules:
+Authentication's lookup, a stateless turn's ledger row and each phase of a chat turn that
+only writes (its rows combined into one statement: `aexecute_together`) are one statement
+each, in autocommit. Through Django they cost a hop to a worker thread and back (about
+0.1-0.15 ms of wall time each way on the chat path, plus the GIL handing over twice); here
+they run on psycopg's async connection pool, one per event loop, with the same connection
+settings as Django's connections (adapters, time zone, prepared statements) and the same
+rules:
 
 - the database's circuit breaker (core/db_backend) is asked first, so while PostgreSQL is
   down a request fails at once; this pool's connects report to the same breaker, and a
@@ -16,8 +18,8 @@ Django's connections (adapters, time zone, prepared statements) and the same rul
   empty round trip), so one that died meanwhile (a restart, a cut link) is replaced instead
   of failing the request that drew it; under load connections come back within
   milliseconds and go out unchecked, and a read that finds its connection dead runs once
-  more on another. A write is not repeated (it may have committed): a stateless turn's
-  ledger row then waits in the outbox (metrics/ledger_outbox.py).
+  more on another. A write is not repeated (it may have committed): a turn's ledger row then
+  waits in the outbox (metrics/ledger_outbox.py).
 
 With DB_ASYNC_QUERIES off (SQLite, or the in-process tests, whose rows live in the test's
 own uncommitted transaction that only the thread-side connection sees) the statement goes
@@ -43,7 +45,16 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from core.circuit import CircuitBreaker
 from core.db_backend.base import BreakerWait, database_breaker, reporting_connection
-from core.rows import execute, fetch_all, insert_statement, inserted
+from core.rows import (
+    Statement,
+    combined,
+    combines,
+    execute,
+    execute_together,
+    fetch_all,
+    insert_statement,
+    inserted,
+)
 
 ALIAS = "default"
 APPLICATION_NAME = "llm-gateway async"
@@ -86,6 +97,17 @@ async def aexecute(sql: str, params: Sequence[Any]) -> None:
         pool = await _pool()
         async with pool.connection() as connection:
             await connection.execute(sql, params)
+
+
+async def aexecute_together(statements: Sequence[Statement]) -> None:
+    """`core.rows.execute_together` on the event loop: the statements as one, all or none.
+
+    Elsewhere than PostgreSQL (no data-modifying WITH, and no async pool) they run as one
+    transaction on the shared thread pool."""
+    if not combines(ALIAS):
+        await sync_to_async(execute_together)(statements)
+        return
+    await aexecute(*combined(statements))
 
 
 async def ainsert_instance(instance: Model) -> None:

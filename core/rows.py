@@ -11,6 +11,11 @@ ORM does; the tests compare every field with what the ORM loads.
 `insert_instance` is the write: the ledger row every request leaves. `save()` compiled its
 INSERT on every call (about 0.1 ms per request, measured); the statement is built once per
 model and the values prepared by each field, as `save(force_insert=True)` prepares them.
+
+`execute_together` runs the several writes of one phase of a chat turn as one statement on
+PostgreSQL (`combined`): each round trip costs the turn about 0.07 ms of CPU on the client
+side, and a phase of BEGIN, three INSERTs and COMMIT measured 0.65 ms through a thread hop
+against 0.28 ms for the same rows in one statement.
 """
 
 from __future__ import annotations
@@ -18,13 +23,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Field, Model
 
 M = TypeVar("M", bound=Model)
 
 Converter = Callable[[Any, Any, Any], Any]
 Insert = tuple[list[Field], str]
+# One SQL statement and its parameters.
+Statement = tuple[str, list[Any]]
 # (database alias, model) -> the fields an INSERT writes and its SQL.
 _INSERTS: dict[tuple[str, type[Model]], Insert] = {}
 
@@ -107,7 +114,7 @@ def insert_instance(instance: Model, using: str = "default") -> None:
     inserted(instance, using)
 
 
-def insert_statement(instance: Model, using: str = "default") -> tuple[str, list[Any]]:
+def insert_statement(instance: Model, using: str = "default") -> Statement:
     """The INSERT of `instance` and its values, prepared by each field as `save()` would."""
     connection = connections[using]
     fields, sql = _insert_statement(type(instance), using)
@@ -115,6 +122,41 @@ def insert_statement(instance: Model, using: str = "default") -> tuple[str, list
         field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
     ]
     return sql, values
+
+
+def combined(statements: Sequence[Statement]) -> Statement:
+    """Data-modifying statements (INSERT, UPDATE, DELETE) as one PostgreSQL statement: all
+    but the last become `WITH` queries of the last.
+
+    One statement is one round trip and, in autocommit, one transaction: all of it is
+    stored or none. Its parts run on one snapshot and do not see each other's rows, so no
+    part may depend on another's effect; foreign keys are checked at its end (Django makes
+    them deferrable, initially deferred), so a row may go in before the row it references.
+    """
+    if not statements:
+        raise ValueError("nothing to combine")
+    *parts, (last_sql, last_params) = statements
+    if not parts:
+        return last_sql, list(last_params)
+    queries = ", ".join(f"w{index} AS ({sql})" for index, (sql, _) in enumerate(parts))
+    params = [value for _, part_params in parts for value in part_params]
+    return f"WITH {queries} {last_sql}", [*params, *last_params]
+
+
+def combines(using: str = "default") -> bool:
+    """Whether this database runs `combined` statements (PostgreSQL's data-modifying WITH)."""
+    return connections[using].vendor == "postgresql"
+
+
+def execute_together(statements: Sequence[Statement], using: str = "default") -> None:
+    """The statements, all or none: one `combined` statement on PostgreSQL, a transaction of
+    them elsewhere (SQLite has no data-modifying WITH)."""
+    if combines(using):
+        execute(*combined(statements), using)
+        return
+    with transaction.atomic(using=using, savepoint=False):
+        for sql, params in statements:
+            execute(sql, params, using)
 
 
 def inserted(instance: Model, using: str = "default") -> None:

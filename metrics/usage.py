@@ -17,7 +17,7 @@ from typing import Any
 
 from core.async_db import ainsert_instance
 from core.request_context import current_request_id
-from core.rows import insert_instance
+from core.rows import Statement, insert_instance, insert_statement
 from metrics import recorders, store
 from metrics.models import Api, Outcome, UsageRecord
 from metrics.usage_keys import usage_key
@@ -93,6 +93,12 @@ def ledger_write(entry: UsageEntry) -> UsageRecord:
     row = entry.ledger_row()
     insert_instance(row)  # every request writes one: an INSERT built once (core/rows.py)
     return row
+
+
+def ledger_statement(entry: UsageEntry) -> Statement:
+    """The INSERT of the entry's ledger row, for a caller that stores it together with other
+    rows in one statement (a chat turn's close: routing/chat/persistence.py)."""
+    return insert_statement(entry.ledger_row())
 
 
 async def ledger_awrite(entry: UsageEntry) -> UsageRecord:

@@ -1,5 +1,6 @@
 """The chat's conversation writes on SQLite, the default for local runs: they are
-statements built once (core/rows.py), whose values each field prepares for the backend."""
+statements built once (core/rows.py), whose values each field prepares for the backend, and
+a turn's phases, which SQLite runs as a transaction of them (no data-modifying WITH)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,20 @@ gone.delete()
 print("deleted", message_add_unless_deleted(conversation=stale, role="assistant", content="x"))
 hit, _ = conversation_start(user=user, question="A cat's name?", answer={"content": "Tom."})
 print("exchange", list(hit.messages.values_list("role", flat=True)))
+
+# A chat turn's phases (one statement each on PostgreSQL; a transaction of them here).
+from asgiref.sync import async_to_sync
+from metrics.models import UsageRecord
+from metrics.tests.usage_data import usage_entry
+from routing.answer import Answer
+from routing.chat import persistence
+
+opened, _ = async_to_sync(persistence.turn_open)(user=user, conversation_id=None, query="A dog?")
+answer = Answer(response="Rex.", intent="general", model="llama3.2:3b")
+usage = usage_entry(user, conversation_id=opened.pk)
+async_to_sync(persistence.turn_close)(persistence.Closing(opened, answer, usage))
+print("turn", list(opened.messages.values_list("role", flat=True)))
+print("ledger", UsageRecord.objects.filter(conversation_id=opened.pk).count())
 """
 
 
@@ -36,7 +51,7 @@ def test_the_chat_writes_work_on_sqlite(tmp_path):
     result = run_on_fresh_sqlite(tmp_path, CHECK)
 
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.strip().splitlines()[-6:]
+    lines = result.stdout.strip().splitlines()[-8:]
     assert lines == [
         "title Why is the sky blue today?",
         "messages 2",
@@ -44,4 +59,6 @@ def test_the_chat_writes_work_on_sqlite(tmp_path):
         "kept Why is the sky blue today?",
         "deleted None",
         "exchange ['user', 'assistant']",
+        "turn ['user', 'assistant']",
+        "ledger 1",
     ], result.stdout + result.stderr

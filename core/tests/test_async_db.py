@@ -20,7 +20,7 @@ from core import async_db
 from core.db_backend.base import database_breaker
 from metrics.models import UsageRecord
 from metrics.tests.usage_data import usage_entry
-from metrics.usage import ledger_awrite
+from metrics.usage import ledger_awrite, ledger_statement
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -167,3 +167,23 @@ def _terminate(backend_pid: int) -> None:
 
 async def api_key_create_async(user, **fields):
     return await sync_to_async(api_key_create)(user=user, name="loop", **fields)
+
+
+async def test_statements_together_are_one_statement_on_the_loop_stored_together(user):
+    first, second = usage_entry(user, prompt_tokens=1), usage_entry(user, prompt_tokens=2)
+
+    await async_db.aexecute_together([ledger_statement(first), ledger_statement(second)])
+
+    stored = UsageRecord.objects.order_by("prompt_tokens").values_list("prompt_tokens", flat=True)
+    assert [tokens async for tokens in stored] == [1, 2]
+
+
+async def test_statements_together_are_stored_all_or_none(user):
+    # The second row names nobody: its foreign key fails the one statement at its end, and
+    # the first row goes with it.
+    fine, orphan = usage_entry(user), usage_entry(user, user_id=uuid.uuid4())
+
+    with pytest.raises(IntegrityError):
+        await async_db.aexecute_together([ledger_statement(fine), ledger_statement(orphan)])
+
+    assert not await UsageRecord.objects.aexists()

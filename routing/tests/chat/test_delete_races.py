@@ -8,17 +8,20 @@ waits until the other is blocked on its lock (pg_stat_activity), then lets it co
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
-from django.db import connection, transaction
+from asgiref.sync import async_to_sync, sync_to_async
+from django.db import connection, connections, transaction
 
 from conversations.models import Conversation, Message
 from conversations.selectors import ConversationNotFound
 from conversations.services import conversation_create, conversation_delete, message_add
+from core import async_db
 from metrics.models import UsageRecord
 from routing.answer import Answer
 from routing.chat import persistence
@@ -143,3 +146,87 @@ def test_a_turn_closing_in_a_conversation_deleted_first_keeps_only_its_ledger_ro
     closing.result(WAIT_SECONDS)
     assert not Message.objects.exists()
     assert UsageRecord.objects.get().conversation_id is None
+
+
+# The usual close: the answer, the activity UPDATE and the ledger row in one statement
+# (`persistence.turn_close`), on the event loop's pool as in production.
+
+
+def closed_on_the_loop(closing: Closing) -> Conversation | None:
+    """`persistence.turn_close` on an event loop of its own, its statement on that loop's
+    connection pool (DB_ASYNC_QUERIES on)."""
+
+    async def close():
+        try:
+            return await persistence.turn_close(closing)
+        finally:
+            await async_db.close_pool()
+            # The careful close's hop ran on asgiref's own thread: its connection too.
+            await sync_to_async(connections.close_all)()
+
+    return asyncio.run(close())
+
+
+@pytest.fixture
+def on_the_loop(settings):
+    settings.DB_ASYNC_QUERIES = True
+
+
+def test_a_delete_waits_for_a_turn_storing_its_answer_in_one_statement(user, conversation):
+    turns_copy = loaded(conversation)
+    closing = Closing(turns_copy, ANSWER, usage_for(user, turns_copy))
+    stored, release = threading.Event(), threading.Event()
+
+    def closing_turn():
+        # In-process (DB_ASYNC_QUERIES off) the statement runs on this thread's connection,
+        # so a transaction around it holds its row lock until the test releases it.
+        with transaction.atomic():
+            async_to_sync(persistence.turn_close)(closing)
+            stored.set()
+            assert release.wait(WAIT_SECONDS)
+
+    turn = in_thread(closing_turn)
+    assert stored.wait(WAIT_SECONDS)
+    delete = in_thread(lambda: conversation_delete(conversation=conversation))
+    wait_until_blocked_on_a_lock()
+    release.set()
+
+    turn.result(WAIT_SECONDS)
+    delete.result(WAIT_SECONDS)  # no IntegrityError from the turn's new rows
+    assert not Conversation.objects.filter(pk=conversation.pk).exists()
+    assert not Message.objects.exists()
+    row = UsageRecord.objects.get()
+    assert (row.conversation_id, row.prompt_tokens) == (None, 9)
+
+
+def test_a_one_statement_close_in_a_conversation_deleted_first_keeps_only_its_ledger_row(
+    user, conversation, on_the_loop
+):
+    turns_copy = loaded(conversation)
+    delete, release = deleted_and_held(conversation)
+    # Waits on the delete's lock, then its answer's foreign key fails the statement; the
+    # careful close finds the conversation gone.
+    closing = in_thread(
+        lambda: closed_on_the_loop(Closing(turns_copy, ANSWER, usage_for(user, turns_copy)))
+    )
+    wait_until_blocked_on_a_lock()
+    release.set()
+
+    delete.result(WAIT_SECONDS)
+    assert closing.result(WAIT_SECONDS) == turns_copy
+    assert not Message.objects.exists()
+    row = UsageRecord.objects.get()
+    assert (row.conversation_id, row.prompt_tokens) == (None, 9)
+
+
+def test_a_one_statement_close_stores_the_answer_and_its_ledger_row_on_the_loop(
+    user, conversation, on_the_loop
+):
+    turns_copy = loaded(conversation)
+
+    closed_on_the_loop(Closing(turns_copy, ANSWER, usage_for(user, turns_copy)))
+
+    assert list(
+        Message.objects.filter(conversation=conversation).values_list("role", flat=True)
+    ) == ["user", "assistant"]
+    assert UsageRecord.objects.get().conversation_id == conversation.pk

@@ -1,6 +1,10 @@
 """How many thread hops a request makes (issue 11: at most two per chat, authentication as
 one async query; a /v1 or /ollama call none). Counted in process, with the statements that
-may run on the event loop doing so (DB_ASYNC_QUERIES on, committed rows)."""
+may run on the event loop doing so (DB_ASYNC_QUERIES on, committed rows).
+
+A turn's phases that only write are one statement each on the event loop, so a chat in a new
+conversation makes no hop; opening a stored conversation reads it (locked) and its history
+in one hop."""
 
 from __future__ import annotations
 
@@ -58,37 +62,43 @@ async def test_a_v1_call_makes_no_thread_hop(raw_key, ollama, hops):
     assert hops == []
 
 
-async def test_a_chat_makes_two_thread_hops_opening_and_closing_its_turn(raw_key, ollama, hops):
-    response = await AsyncClient().post(
+async def ask(raw_key: str, query: str, **fields):
+    return await AsyncClient().post(
         "/api/chat/",
-        {"query": "A good name for a cat?"},
+        {"query": query, **fields},
         content_type="application/json",
         headers={"X-API-Key": raw_key},
     )
 
+
+async def test_a_chat_in_a_new_conversation_makes_no_thread_hop(raw_key, ollama, hops):
+    response = await ask(raw_key, "A good name for a cat?")
+
     assert response.status_code == 200, response.content
-    assert hops == [
-        "routing.chat.persistence._turn_open",
-        "routing.chat.persistence._turn_close",
-    ]
+    assert hops == []
+    stored = Message.objects.filter(conversation_id=response.json()["conversation_id"])
+    assert [role async for role in stored.values_list("role", flat=True)] == ["user", "assistant"]
 
 
-async def test_a_cache_hit_on_a_new_conversation_makes_one_thread_hop(raw_key, ollama, hops):
-    async def ask():
-        return await AsyncClient().post(
-            "/api/chat/",
-            {"query": "A good name for a dog?"},
-            content_type="application/json",
-            headers={"X-API-Key": raw_key},
-        )
-
-    first = await ask()
+async def test_a_chat_in_a_stored_conversation_makes_one_thread_hop_to_open_it(
+    raw_key, ollama, hops
+):
+    first = await ask(raw_key, "A good name for a cat?")
     hops.clear()
-    hit = await ask()
+    response = await ask(raw_key, "And for a dog?", conversation_id=first.json()["conversation_id"])
+
+    assert response.status_code == 200, response.content
+    assert hops == ["routing.chat.persistence._turn_open"]
+
+
+async def test_a_cache_hit_on_a_new_conversation_makes_no_thread_hop(raw_key, ollama, hops):
+    first = await ask(raw_key, "A good name for a dog?")
+    hops.clear()
+    hit = await ask(raw_key, "A good name for a dog?")
 
     assert first.status_code == hit.status_code == 200, hit.content
     assert hit.json()["cached"] is True
     # Nothing to read when it opens: the question is stored with the answer, at the close.
-    assert hops == ["routing.chat.persistence._turn_close"]
+    assert hops == []
     stored = Message.objects.filter(conversation_id=hit.json()["conversation_id"])
     assert [role async for role in stored.values_list("role", flat=True)] == ["user", "assistant"]
