@@ -139,7 +139,8 @@ def method_md() -> list[str]:
         "`--quick` (a few requests per scenario, < 1 min), `--output PATH`, `--only "
         "chat,slow,streaming,cache,auth,memory`, `--runs single,nginx`, `--profile` (chat at "
         "c=10 under pyinstrument, then under py-spy for CPU; HTML, text summaries, session and "
-        "folded stacks in `bench/profiles/`).",
+        "folded stacks in `bench/profiles/`). For comparing two checkouts' CPU per request: "
+        "`python -m bench.inprocess` (the application called in process; bench/inprocess.py).",
         "",
         "- System under test: Daphne with DEBUG=0, fresh secrets, JSON access logs at INFO, "
         "its own PostgreSQL database (`gw_bench_run`, migrated) and Redis index (11); the "

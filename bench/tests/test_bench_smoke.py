@@ -76,3 +76,30 @@ def test_it_runs_behind_nginx_with_two_gateway_processes(tmp_path):
     report = output.read_text()
     assert "## two Daphne processes behind nginx" in report
     assert "Not measured" not in report, report
+
+
+def test_the_in_process_measurement_runs_every_scenario():
+    result = subprocess.run(
+        [
+            sys.executable,
+            *("-m", "bench.inprocess", "--requests", "5", "--rounds", "1"),
+            *("--scenarios", "chat,hit,health,unauthorized"),
+            *("--database-url", bench_database_url(), "--redis-url", os.environ["REDIS_URL"]),
+        ],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    # Each worker checked every response's status (200, or 401 for `unauthorized`).
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| ")][1:]
+    assert [row.split(" | ")[0].strip("| ") for row in rows] == [
+        "chat",
+        "hit",
+        "health",
+        "unauthorized",
+    ]
+    assert all(float(row.split(" | ")[3].strip(" |")) > 0 for row in rows)
