@@ -92,7 +92,18 @@ def loaded(conversation: Conversation) -> Conversation:
     return Conversation.objects.get(pk=conversation.pk)
 
 
-def test_a_delete_waits_for_a_turn_storing_its_answer_and_takes_it_along(user, conversation):
+# The close's two ways: one statement (the usual), or one at a time (the careful way, after
+# the one statement found the conversation gone). In-process (DB_ASYNC_QUERIES off) the one
+# statement runs on the calling thread's connection, so a transaction around either holds
+# its row lock until the test releases it.
+CLOSES = {
+    "one statement": lambda closing: async_to_sync(persistence.turn_close)(closing),
+    "careful": persistence._turn_close,
+}
+
+
+@pytest.mark.parametrize("close", CLOSES.values(), ids=CLOSES.keys())
+def test_a_delete_waits_for_a_turn_storing_its_answer_and_takes_it_along(user, conversation, close):
     stored, release = threading.Event(), threading.Event()
 
     turns_copy = loaded(conversation)
@@ -100,7 +111,7 @@ def test_a_delete_waits_for_a_turn_storing_its_answer_and_takes_it_along(user, c
     def closing_turn():
         # The close phase of routing/chat/persistence.py, held open before its commit.
         with transaction.atomic():
-            persistence._turn_close(Closing(turns_copy, ANSWER, usage_for(user, turns_copy)))
+            close(Closing(turns_copy, ANSWER, usage_for(user, turns_copy)))
             stored.set()
             assert release.wait(WAIT_SECONDS)
 
@@ -170,33 +181,6 @@ def closed_on_the_loop(closing: Closing) -> Conversation | None:
 @pytest.fixture
 def on_the_loop(settings):
     settings.DB_ASYNC_QUERIES = True
-
-
-def test_a_delete_waits_for_a_turn_storing_its_answer_in_one_statement(user, conversation):
-    turns_copy = loaded(conversation)
-    closing = Closing(turns_copy, ANSWER, usage_for(user, turns_copy))
-    stored, release = threading.Event(), threading.Event()
-
-    def closing_turn():
-        # In-process (DB_ASYNC_QUERIES off) the statement runs on this thread's connection,
-        # so a transaction around it holds its row lock until the test releases it.
-        with transaction.atomic():
-            async_to_sync(persistence.turn_close)(closing)
-            stored.set()
-            assert release.wait(WAIT_SECONDS)
-
-    turn = in_thread(closing_turn)
-    assert stored.wait(WAIT_SECONDS)
-    delete = in_thread(lambda: conversation_delete(conversation=conversation))
-    wait_until_blocked_on_a_lock()
-    release.set()
-
-    turn.result(WAIT_SECONDS)
-    delete.result(WAIT_SECONDS)  # no IntegrityError from the turn's new rows
-    assert not Conversation.objects.filter(pk=conversation.pk).exists()
-    assert not Message.objects.exists()
-    row = UsageRecord.objects.get()
-    assert (row.conversation_id, row.prompt_tokens) == (None, 9)
 
 
 def test_a_one_statement_close_in_a_conversation_deleted_first_keeps_only_its_ledger_row(
