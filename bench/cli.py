@@ -3,7 +3,8 @@
 python -m bench                      # full run: one Daphne, then two behind nginx
 python -m bench --quick --output /tmp/b.md   # smoke-sized, < 60 s
 python -m bench --profile            # also profile chat at c=10 (bench/profiles/)
-python -m bench --profile passthrough  # ... or the explicit-model /v1 call (also: cache, health)
+python -m bench --profile passthrough  # ... or the explicit-model /v1 call (also: cache,
+                                       # streaming, health)
 python -m bench --only chat,auth --no-nginx
 """
 
@@ -43,7 +44,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         nargs="?",
         const="chat",
         choices=sorted(PROFILED),
-        help="profile one call at c=10: chat (the default), cache (a hit), passthrough or health",
+        help="profile one call at c=10: chat (the default), cache (a hit), streaming (SSE), "
+        "passthrough or health",
     )
     parser.add_argument(
         "--runs",

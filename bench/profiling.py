@@ -1,4 +1,5 @@
-"""`--profile [chat|cache|passthrough|health]`: one call at c=10 against a profiled gateway.
+"""`--profile [chat|cache|streaming|passthrough|health]`: one call at c=10 against a profiled
+gateway.
 
 Profiled twice, each on a fresh gateway and covering only the measured load: under
 pyinstrument (the main thread's wall time, an interactive HTML call tree; the per-thread CPU
@@ -25,6 +26,7 @@ from bench.scenarios import passthrough
 from bench.scenarios.base import Context
 from bench.scenarios.cache import check_hit
 from bench.scenarios.chat import check_miss
+from bench.sse import stream_request
 from bench.stats import fmt
 from bench.stub import StubSettings
 
@@ -48,12 +50,14 @@ def thread_cpu(ctx: Context) -> dict[str, float]:
 
 
 # What `--profile` can profile: a cache-miss chat, a cache hit (one query repeated; the
-# warm-up fills the cache), the explicit-model /v1 call, or GET /health.
+# warm-up fills the cache), a streamed chat (SSE, read to its `done` event), the
+# explicit-model /v1 call, or GET /health.
 PROFILED = {
     "chat": lambda ctx, target, query: chat_request(target, ctx.key_headers(), query, check_miss),
     "cache": lambda ctx, target, query: chat_request(
         target, ctx.key_headers(), lambda _: query(0), check_hit
     ),
+    "streaming": lambda ctx, target, query: stream_request(target, ctx.key_headers(), query),
     "health": lambda ctx, target, query: get_request(target, "/health", {}, 200),
     "passthrough": lambda ctx, target, query: passthrough.gateway_request(
         target, ctx.creds.api_key, query

@@ -103,3 +103,16 @@ def test_the_in_process_measurement_runs_every_scenario():
         "unauthorized",
     ]
     assert all(float(row.split(" | ")[3].strip(" |")) > 0 for row in rows)
+
+
+def test_it_profiles_a_streamed_chat(tmp_path):
+    output = tmp_path / "BENCHMARKS.md"
+
+    result = run_bench(output, "--runs", "single", "--only", "streaming", "--profile", "streaming")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = output.read_text()
+    assert "Streaming at c=10" in report
+    assert "under pyinstrument" in report
+    # py-spy's CPU profile, or the reason there is none (it needs ptrace rights).
+    assert "under py-spy" in report
