@@ -11,9 +11,9 @@ without Twisted and without a client in the same process, and it repeats within 
 cent: the tool for "did this change cut the CPU?", alternating two checkouts
 (`git worktree`). It is not a latency benchmark, and it leaves Twisted's share out.
 
-Scenarios: `chat` (unique queries: cache misses, two LLM calls), `hit` (one query
-repeated: cache hits on new conversations), `health` (`GET /health`), `unauthorized` (a 401
-from an API view).
+Scenarios: `chat` (unique queries: cache misses, two LLM calls), `stream` (the same, over
+server-sent events, read to the end), `hit` (one query repeated: cache hits on new
+conversations), `health` (`GET /health`), `unauthorized` (a 401 from an API view).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from bench.gateway import Infra, ensure_database, migrate, provision
 from bench.procs import BASE_DIR
 from bench.stub import Stub, StubSettings
 
-SCENARIOS = ("chat", "hit", "health", "unauthorized")
+SCENARIOS = ("chat", "stream", "hit", "health", "unauthorized")
 CREDENTIALS_ENV = "BENCH_INPROCESS_API_KEY"
 WARM_UP_REQUESTS = 100
 
@@ -111,9 +111,12 @@ Send = Callable[[int], Awaitable[int]]
 def _request(application, api_key: str, scenario: str) -> Send:
     """A coroutine function sending request number `n` of `scenario`; returns its status."""
     run_tag = f"{os.getpid()}-{time.time_ns()}"
-    method, path = ("GET", "/health") if scenario == "health" else ("POST", "/api/chat/")
+    method, path = {
+        "health": ("GET", "/health"),
+        "stream": ("POST", "/api/chat/stream"),
+    }.get(scenario, ("POST", "/api/chat/"))
     headers = [(b"host", b"127.0.0.1"), (b"content-type", b"application/json")]
-    if scenario in ("chat", "hit"):
+    if scenario in ("chat", "stream", "hit"):
         headers.append((b"x-api-key", api_key.encode()))
 
     async def send(n: int) -> int:

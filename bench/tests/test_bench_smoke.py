@@ -83,7 +83,7 @@ def test_the_in_process_measurement_runs_every_scenario():
         [
             sys.executable,
             *("-m", "bench.inprocess", "--requests", "5", "--rounds", "1"),
-            *("--scenarios", "chat,hit,health,unauthorized"),
+            *("--scenarios", "chat,stream,hit,health,unauthorized"),
             *("--database-url", bench_database_url(), "--redis-url", os.environ["REDIS_URL"]),
         ],
         cwd=BASE_DIR,
@@ -98,6 +98,7 @@ def test_the_in_process_measurement_runs_every_scenario():
     rows = [line for line in result.stdout.splitlines() if line.startswith("| ")][1:]
     assert [row.split(" | ")[0].strip("| ") for row in rows] == [
         "chat",
+        "stream",
         "hit",
         "health",
         "unauthorized",
