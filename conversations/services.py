@@ -41,23 +41,14 @@ def conversation_create(*, user, title: str = "") -> Conversation:
     return Conversation.objects.create(user=user, title=title.strip()[:TITLE_MAX_LENGTH])
 
 
-def conversation_start(
-    *, user, question: str, answer: dict[str, Any] | None = None
-) -> tuple[Conversation, Message]:
-    """A new conversation holding its first question (and its answer, when already known:
-    a cache hit's), titled by the question: one INSERT per row, no UPDATE."""
-    conversation, rows = conversation_start_rows(user=user, question=question, answer=answer)
-    with transaction.atomic(savepoint=False):
-        for row in rows:
-            insert_instance(row)
-    return conversation, rows[0]
-
-
 def conversation_start_rows(
     *, user, question: str, answer: dict[str, Any] | None = None
 ) -> tuple[Conversation, list[Model]]:
-    """`conversation_start`'s rows, not stored yet, in the order they go in (for a caller
-    that stores them together with other rows, in one statement: routing/chat/persistence).
+    """A new conversation holding its first question (and its answer, when already known:
+    a cache hit's), titled by the question: its rows, not stored yet, in the order they go
+    in, for a caller that stores them together with other rows in one statement
+    (routing/chat/persistence.py; `core.rows.execute_together`). One INSERT per row, no
+    UPDATE.
 
     The conversation comes after its messages (foreign keys are checked at the commit),
     so it is born with their title and the time of its last message, within microseconds,

@@ -11,10 +11,11 @@ from conversations.models import Conversation, Message
 from conversations.selectors import ConversationNotFound, conversation_get_for_user
 from conversations.services import (
     conversation_create,
-    conversation_start,
+    conversation_start_rows,
     message_add,
     message_add_unless_deleted,
 )
+from core.rows import execute_together, insert_statement
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -95,7 +96,9 @@ def test_it_stores_an_assistant_message_and_bumps_activity(user):
 
 
 def test_a_conversation_starts_with_its_question_as_title_and_activity(user):
-    conversation, question = conversation_start(user=user, question=QUESTION)
+    conversation, rows = conversation_start_rows(user=user, question=QUESTION)
+    execute_together([insert_statement(row) for row in rows])
+    question = rows[0]
 
     stored = Conversation.objects.get(id=conversation.id)
     assert stored.user_id == user.id

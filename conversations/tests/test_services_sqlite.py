@@ -11,7 +11,15 @@ from core.tests.sqlite_shell import run_on_fresh_sqlite
 CHECK = """
 from accounts.services import user_create
 from conversations.models import Conversation
-from conversations.services import conversation_start, message_add, message_add_unless_deleted
+from conversations.services import conversation_start_rows, message_add, message_add_unless_deleted
+from core.rows import execute_together, insert_statement
+
+
+def conversation_start(**fields):
+    conversation, rows = conversation_start_rows(**fields)
+    execute_together([insert_statement(row) for row in rows])  # a transaction on SQLite
+    return conversation, rows[0]
+
 
 user = user_create(username="local", email="local@example.com", password="Local-passw0rd!")
 conversation, question = conversation_start(user=user, question="Why is the sky blue today?")

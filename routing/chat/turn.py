@@ -118,7 +118,7 @@ class Turn:
     def question_pending(self) -> bool:
         """A stateful turn admitted without a stored conversation: a cache hit on a new
         one, which had nothing to read, so its conversation and question are stored at the
-        close, with the answer, in one hop instead of two."""
+        close, in the same statement as the answer and the ledger row."""
         return self.request.stateful and self.conversation is None
 
     @property
