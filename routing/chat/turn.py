@@ -4,11 +4,13 @@ Authentication is the view's. Then, in order:
 
     admit     key scope (403); quota (429), token budgets (429)
               and the cache lookup ..................... one Redis round trip
-              conversation, history, question .......... one thread hop (stateful turns;
-                                                         a cache hit on a new conversation
-                                                         stores its question at the close)
+              conversation, history, question .......... stateful turns: one statement on
+                                                         the loop (a new conversation), or
+                                                         one thread hop (a stored one); a
+                                                         cache hit on a new conversation
+                                                         stores its question at the close
     answer    the cached answer, or the engine (the agent for "auto", or one model)
-    close     the answer and its usage ledger row ...... one thread hop
+    close     the answer and its usage ledger row ...... one statement on the loop
               usage counters, metrics, budget settle,
               cache store .............................. one Redis round trip
                                                          (a JSON answer's rides in the
@@ -405,7 +407,7 @@ async def turn_close(
     model: str = "",
     interrupted: bool = False,
 ) -> None:
-    """Store the answer and the ledger row (one hop), then the Redis side (one trip).
+    """Store the answer and the ledger row (one statement), then the Redis side (one trip).
 
     `answer=None`: no answer exists (the model failed, the client left early); `intent` and
     `model` then describe the failed request. Runs once per turn; a database outage keeps
